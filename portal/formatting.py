@@ -1,0 +1,33 @@
+"""Pure display formatting: rupiah the Indonesian way and dates in Asia/Jakarta (WIB)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from portal.core.timeutil import JAKARTA
+
+
+def rupiah(amount: int | None, lang: str = "id") -> str:
+    """Rp 1.250.000 — Indonesian grouping whatever the UI language, as residents read prices."""
+    if amount is None:
+        return ""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp {format_decimal(abs(amount), locale='id')}"
+
+
+def jakarta_datetime(moment: datetime | None, lang: str = "id") -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(JAKARTA)
+    return format_datetime(local, "d MMM yyyy, HH.mm", locale=lang) + " WIB"
+
+
+def jakarta_date(day: date | datetime | None, lang: str = "id") -> str:
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = day.astimezone(JAKARTA).date()
+    return format_date(day, "d MMMM yyyy", locale=lang)

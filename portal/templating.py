@@ -1,0 +1,77 @@
+"""The single Jinja environment and the one place that decides fragment vs page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from portal import formatting, htmx, i18n
+from portal.accounts.identity import ANONYMOUS, Identity, Role
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _context(request: Request) -> dict[str, Any]:
+    identity: Identity = getattr(request.state, "identity", ANONYMOUS)
+    session = request.scope.get("session", {})
+    lang = i18n.current_lang.get()
+    flashes = session.pop("flash", []) if "session" in request.scope else []
+    return {
+        "identity": identity,
+        "Role": Role,
+        "lang": lang,
+        "csrf_token": session.get("csrf", ""),
+        "flashes": flashes,
+        "current_path": request.url.path
+        + (f"?{request.url.query}" if request.url.query else ""),
+    }
+
+
+def build_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["rupiah"] = lambda v: formatting.rupiah(v, i18n.current_lang.get())
+    env.filters["datetime"] = lambda v: formatting.jakarta_datetime(v, i18n.current_lang.get())
+    env.filters["date"] = lambda v: formatting.jakarta_date(v, i18n.current_lang.get())
+    return env
+
+
+templates = Jinja2Templates(env=build_environment(), context_processors=[_context])
+
+
+def render(
+    request: Request,
+    page: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    fragment: str | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Render `fragment` for partial htmx requests, else the full `page`."""
+    name = fragment if fragment and htmx.is_fragment_request(request) else page
+    response = templates.TemplateResponse(
+        request, name, dict(context or {}), status_code=status_code, headers=dict(headers or {})
+    )
+    if fragment and request.method == "GET":
+        response.headers["Vary"] = htmx.VARY
+    return response
+
+
+def flash(request: Request, message: str, category: str = "info") -> None:
+    """Queue a message (already translated) for the next rendered page."""
+    request.session.setdefault("flash", [])
+    request.session["flash"] = [*request.session["flash"], {"message": message, "category": category}]

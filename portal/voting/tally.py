@@ -1,0 +1,748 @@
+"""Participatory-budgeting tally rules: which projects a round funds, and why.
+
+Pure: stdlib only, exact arithmetic (ints and `Fraction`), no I/O. Rule names follow the
+Pabulib ``rule`` vocabulary so an imported ``.pb`` file and a Warga round use the same words.
+Each rule is one public function ``(election, *, tie_break) -> TallyResult``; `RULES` maps
+names to them. Outcomes are identical to pabutools 1.2.3 (checked by property tests and by
+``shared/checks/pb_expected.py``) except for one deliberate difference: a project nobody voted
+for is never funded (pabutools' greedy and Phragmén would add it to fill leftover budget).
+
+Score of a project ("votes"): approval / choose-1 -> number of ballots naming it; cumulative ->
+total points; ordinal -> positional points, ``max_length - rank`` (rank 0-based, the Kraków
+and Zürich convention; ``max_length`` from META, else the longest ballot).
+
+Rules
+- ``greedy``: projects by score, highest first; fund each one that still fits, skip misfits.
+  The standard city rule; equals pabutools ``greedy_utilitarian_welfare`` with ``Cost_Sat``.
+- ``greedy-no-skip``: the same, but stop at the first project that does not fit (Gdynia,
+  Wrocław). Honours META ``min_project_score_threshold`` when the file has one.
+- ``greedy-threshold``: greedy over projects whose score reaches the threshold (Łódź,
+  Warszawa 2026, Katowice). Defaults to lower-cost-first tie-breaking, which is what Łódź did.
+- ``greedy-exclusive``: greedy that also skips a project once another project of its
+  mutually exclusive group is funded (Warszawa; the groups are `Election.exclusive`).
+- ``equalshares``: Method of Equal Shares (Peters & Skowron, "Proportional participatory
+  budgeting with additive utilities", NeurIPS 2021; equalshares.net). Every voter starts with
+  budget/n; a project is bought by its supporters paying in proportion to their utility,
+  ``min(budget_i, rho * u_i)``, and the project with the lowest price per unit of utility
+  ``rho`` is bought next. Utilities: approval -> cost (pabutools ``Cost_Sat``), cumulative ->
+  points (``Additive_Cardinal_Sat``), ordinal -> positional points.
+- ``equalshares/greedy``: MES, then fill the leftover budget with ``greedy``.
+- ``equalshares/add1``: pabutools' iterated MES: raise every voter's budget by 1 currency
+  unit until the outcome is exhaustive; if an outcome overspends, keep the previous one.
+- ``equalshares/add1/greedy``: the above, then greedy completion.
+- ``equalshares/add1-comparison``: equalshares.net's Add1 (start at floor(budget/n) per voter,
+  keep adding 1 while the outcome stays within budget), then its comparison step: the Add1
+  outcome is replaced by the greedy one only if more voters prefer greedy, where a voter
+  prefers the outcome that spends more on projects they voted for (Wieliczka 2023).
+- ``phragmen``: sequential Phragmén for budgeting (Los, Christoff & Grossi, "Proportional
+  budget allocations: towards a systematization", IJCAI 2022): voters share loads; the
+  project that minimises its supporters' new maximal load is added; stop at the first
+  project that does not fit (as pabutools does). Approval ballots only.
+
+Tie-breaking is explicit and deterministic: `TieBreak.ID` (ascending project-id *string*
+order, so "10" < "9"; pabutools' default) or `TieBreak.MIN_COST` (cheaper first, then id).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+from typing import Protocol
+
+Number = int | Fraction
+
+
+class VoteType(StrEnum):
+    APPROVAL = "approval"
+    CHOOSE_1 = "choose-1"
+    CUMULATIVE = "cumulative"
+    ORDINAL = "ordinal"
+
+
+class TieBreak(StrEnum):
+    ID = "id"
+    MIN_COST = "min-cost"
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: str
+    cost: int
+
+
+@dataclass(frozen=True, slots=True)
+class Election:
+    """What a tally needs. ``ballots[i]`` lists project ids (ranked order for ordinal);
+    ``points[i]`` is aligned with it for cumulative ballots and ``None`` otherwise."""
+
+    budget: Number
+    projects: tuple[Project, ...]
+    ballots: tuple[tuple[str, ...], ...]
+    vote_type: VoteType = VoteType.APPROVAL
+    points: tuple[tuple[int, ...], ...] | None = None
+    min_score: Number | None = None
+    max_length: int | None = None
+    exclusive: tuple[frozenset[str], ...] = ()
+    currency: str = "Rp"
+
+    def __post_init__(self) -> None:
+        if self.budget < 0:
+            raise ValueError("budget must not be negative")
+        if len({p.id for p in self.projects}) != len(self.projects):
+            raise ValueError("project ids must be unique")
+        if any(p.cost < 0 for p in self.projects):
+            raise ValueError("project costs must not be negative")
+        if (self.points is None) != (self.vote_type is not VoteType.CUMULATIVE):
+            raise ValueError("points are given exactly for cumulative ballots")
+        if self.points is not None and len(self.points) != len(self.ballots):
+            raise ValueError("points must be aligned with ballots")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectReport:
+    """Why a project was or was not funded, in numbers a results page can show."""
+
+    project_id: str
+    cost: int
+    score: Number
+    selected: bool
+    note: str
+    remaining_budget: Number | None = None  # greedy: budget left when it was considered
+    round: int | None = None  # MES / Phragmén: round it was funded or dropped in (1-based)
+    supporters_could_pay: Fraction | None = None  # MES: what its supporters still held
+
+
+@dataclass(frozen=True, slots=True)
+class TallyResult:
+    rule: str
+    budget: Number
+    selected: tuple[str, ...]  # in the order the rule funded them
+    total_cost: int
+    projects: tuple[ProjectReport, ...]  # every project, ascending id
+
+    def report(self, project_id: str) -> ProjectReport:
+        return next(r for r in self.projects if r.project_id == project_id)
+
+
+class Rule(Protocol):
+    def __call__(self, election: Election, *, tie_break: TieBreak = ...) -> TallyResult: ...
+
+
+# ---------------------------------------------------------------- shared preparation
+
+
+@dataclass(slots=True)
+class _Prep:
+    """Projects indexed in ascending id order; identical ballots grouped with a weight."""
+
+    ids: list[str]
+    costs: list[int]
+    n_voters: int
+    groups: list[tuple[int, tuple[int, ...], tuple[int, ...]]]  # weight, projects, points
+    scores: list[Number]  # official-style score per project
+    supporters: list[int]  # ballots naming the project
+    tie_rank: list[int]
+
+
+def _prepare(election: Election, tie_break: TieBreak) -> _Prep:
+    ids = sorted(p.id for p in election.projects)
+    index = {pid: i for i, pid in enumerate(ids)}
+    cost_of = {p.id: p.cost for p in election.projects}
+    costs = [cost_of[pid] for pid in ids]
+    raw: Counter[tuple[tuple[str, ...], tuple[int, ...]]] = Counter()
+    if election.points is None:
+        raw.update((b, ()) for b in election.ballots)
+    else:
+        raw.update(zip(election.ballots, election.points))
+    merged: Counter[tuple[tuple[int, ...], tuple[int, ...]]] = Counter()
+    ordinal = election.vote_type is VoteType.ORDINAL
+    try:
+        for (ballot, pts), w in raw.items():
+            idx = tuple(index[pid] for pid in ballot)
+            if len(set(idx)) != len(idx):
+                raise ValueError(f"a ballot names a project twice: {ballot}")
+            if not ordinal:  # order carries no meaning: sort so equal ballots group
+                pairs = sorted(zip(idx, pts)) if pts else [(i, 0) for i in sorted(idx)]
+                idx = tuple(i for i, _ in pairs)
+                pts = tuple(v for _, v in pairs) if pts else ()
+            merged[idx, pts] += w
+    except KeyError as exc:
+        raise ValueError(f"a ballot names an unknown project: {exc.args[0]}") from None
+    groups = [(w, idx, pts) for (idx, pts), w in merged.items()]
+    n = len(ids)
+    scores: list[Number] = [0] * n
+    supporters = [0] * n
+    length = election.max_length or max((len(b) for _, b, _ in groups), default=0)
+    for w, idx, pts in groups:
+        for pos, i in enumerate(idx):
+            supporters[i] += w
+            if election.vote_type is VoteType.CUMULATIVE:
+                scores[i] += w * pts[pos]
+            elif ordinal:
+                scores[i] += w * (length - pos)
+            else:
+                scores[i] += w
+    if tie_break is TieBreak.MIN_COST:
+        order = sorted(range(n), key=lambda i: (costs[i], ids[i]))
+    else:
+        order = list(range(n))
+    tie_rank = [0] * n
+    for rank, i in enumerate(order):
+        tie_rank[i] = rank
+    return _Prep(ids, costs, len(election.ballots), groups, scores, supporters, tie_rank)
+
+
+def _money(election: Election, amount: Number) -> str:
+    whole = round(amount, 2)
+    text = f"{int(whole):,}" if whole == int(whole) else f"{float(whole):,.2f}"
+    return f"{election.currency} {text}"
+
+
+def _result(
+    rule: str,
+    election: Election,
+    prep: _Prep,
+    selected: list[int],
+    notes: Mapping[int, ProjectReport],
+) -> TallyResult:
+    funded = set(selected)
+    reports = []
+    for i, pid in enumerate(prep.ids):
+        rep = notes.get(i)
+        if rep is None:
+            text = "funded" if i in funded else "not funded"
+            if prep.supporters[i] == 0:
+                text = "no votes: never funded"
+            rep = ProjectReport(pid, prep.costs[i], prep.scores[i], i in funded, text)
+        reports.append(rep)
+    total = sum(prep.costs[i] for i in selected)
+    assert total <= election.budget, "a rule overspent"  # noqa: S101 - invariant, not input
+    return TallyResult(
+        rule, election.budget, tuple(prep.ids[i] for i in selected), total, tuple(reports)
+    )
+
+
+# ---------------------------------------------------------------- greedy family
+
+
+def _greedy_order(prep: _Prep, eligible: Iterable[int]) -> list[int]:
+    # Score first; a free project with votes has infinite density in pabutools, so it leads.
+    return sorted(
+        (i for i in eligible if prep.supporters[i] > 0),
+        key=lambda i: (prep.costs[i] != 0, -prep.scores[i], prep.tie_rank[i]),
+    )
+
+
+def _greedy_walk(
+    election: Election,
+    prep: _Prep,
+    eligible: Iterable[int],
+    *,
+    remaining: Number,
+    stop_at_misfit: bool = False,
+    exclusive: tuple[frozenset[str], ...] = (),
+    label: str = "",
+    notes: dict[int, ProjectReport] | None = None,
+) -> tuple[list[int], dict[int, ProjectReport]]:
+    notes = {} if notes is None else notes
+    chosen: list[int] = []
+    blocked: set[str] = set()
+    stopped = False
+    for i in _greedy_order(prep, eligible):
+        pid, cost, score = prep.ids[i], prep.costs[i], prep.scores[i]
+
+        def rep(ok: bool, text: str, left: Number = remaining) -> ProjectReport:
+            return ProjectReport(pid, cost, score, ok, text, remaining_budget=left)
+
+        if stopped:
+            notes[i] = rep(False, "not considered: the tally stops at the first misfit")
+        elif pid in blocked:
+            notes[i] = rep(False, "excluded: a mutually exclusive project was funded")
+        elif cost <= remaining:
+            chosen.append(i)
+            remaining -= cost
+            notes[i] = rep(True, f"funded{label}: {score} votes", remaining + cost)
+            for group in exclusive:
+                if pid in group:
+                    blocked |= group - {pid}
+        else:
+            money = _money(election, remaining), _money(election, cost)
+            notes[i] = rep(False, f"did not fit: {money[0]} left, costs {money[1]}")
+            stopped = stop_at_misfit
+    return chosen, notes
+
+
+def _threshold_split(
+    election: Election, prep: _Prep, notes: dict[int, ProjectReport]
+) -> list[int]:
+    limit = election.min_score
+    eligible = []
+    for i, pid in enumerate(prep.ids):
+        if limit is None or prep.scores[i] >= limit:
+            eligible.append(i)
+        else:
+            text = f"below the threshold: {prep.scores[i]} < {limit}"
+            notes[i] = ProjectReport(pid, prep.costs[i], prep.scores[i], False, text)
+    return eligible
+
+
+def greedy(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    prep = _prepare(election, tie_break)
+    chosen, notes = _greedy_walk(
+        election, prep, range(len(prep.ids)), remaining=election.budget
+    )
+    return _result("greedy", election, prep, chosen, notes)
+
+
+def greedy_no_skip(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    prep = _prepare(election, tie_break)
+    notes: dict[int, ProjectReport] = {}
+    eligible = _threshold_split(election, prep, notes)
+    chosen, notes = _greedy_walk(
+        election, prep, eligible, remaining=election.budget, stop_at_misfit=True, notes=notes
+    )
+    return _result("greedy-no-skip", election, prep, chosen, notes)
+
+
+def greedy_threshold(
+    election: Election, *, tie_break: TieBreak = TieBreak.MIN_COST
+) -> TallyResult:
+    prep = _prepare(election, tie_break)
+    notes: dict[int, ProjectReport] = {}
+    eligible = _threshold_split(election, prep, notes)
+    chosen, notes = _greedy_walk(
+        election, prep, eligible, remaining=election.budget, notes=notes
+    )
+    return _result("greedy-threshold", election, prep, chosen, notes)
+
+
+def greedy_exclusive(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    prep = _prepare(election, tie_break)
+    notes: dict[int, ProjectReport] = {}
+    eligible = _threshold_split(election, prep, notes)
+    chosen, notes = _greedy_walk(
+        election,
+        prep,
+        eligible,
+        remaining=election.budget,
+        exclusive=election.exclusive,
+        notes=notes,
+    )
+    return _result("greedy-exclusive", election, prep, chosen, notes)
+
+
+# ---------------------------------------------------------------- Method of Equal Shares
+
+
+@dataclass(slots=True)
+class _Utilities:
+    """Per-ballot-group utilities ``(project, k)`` where ``values[project][k]`` is the utility."""
+
+    ballots: list[tuple[tuple[int, int], ...]]
+    weights: list[int]
+    values: list[list[int]]
+    start: list[dict[int, int]]  # per project: k -> total weight (everyone in class 0)
+    total: list[int]  # per project: total utility
+    supp: list[list[tuple[int, int]]]  # per project: (group, k)
+    width: int  # max number of distinct utility values of one project
+
+
+def _utilities(election: Election, prep: _Prep) -> _Utilities:
+    n = len(prep.ids)
+    values: list[list[int]] = [[] for _ in range(n)]
+    slot: list[dict[int, int]] = [{} for _ in range(n)]
+    ballots: list[tuple[tuple[int, int], ...]] = []
+    weights: list[int] = []
+    start: list[dict[int, int]] = [{} for _ in range(n)]
+    total = [0] * n
+    supp: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    length = election.max_length or max((len(b) for _, b, _ in prep.groups), default=0)
+    for w, idx, pts in prep.groups:
+        entry = []
+        for pos, i in enumerate(idx):
+            if election.vote_type is VoteType.CUMULATIVE:
+                u = pts[pos]
+            elif election.vote_type is VoteType.ORDINAL:
+                u = length - pos
+            else:
+                u = prep.costs[i]  # Cost_Sat: a voter values a project at its cost
+            if u <= 0:
+                continue
+            k = slot[i].get(u)
+            if k is None:
+                k = slot[i][u] = len(values[i])
+                values[i].append(u)
+            entry.append((i, k))
+            start[i][k] = start[i].get(k, 0) + w
+            total[i] += w * u
+        if entry:
+            g = len(ballots)
+            ballots.append(tuple(entry))
+            weights.append(w)
+            for i, k in entry:
+                supp[i].append((g, k))
+    width = max((len(v) for v in values), default=1) or 1
+    return _Utilities(ballots, weights, values, start, total, supp, width)
+
+
+@dataclass(slots=True)
+class _MesRun:
+    funded: list[tuple[int, int, Fraction]]  # project, round, rho
+    dropped: dict[int, tuple[int, Fraction]]  # project -> round, what supporters could pay
+    free: list[int]  # supported projects that cost nothing (taken up front)
+
+
+def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
+    """One run of MES with every voter starting at ``per_voter``.
+
+    Voters whose budgets are equal form a class; each project keeps a histogram
+    ``class * width + k -> weight`` of its supporters, so pricing a project costs the number of
+    distinct budgets among its supporters, not its number of supporters. Budgets are integer
+    numerators over one shared denominator ``den`` (rescaled when a price needs it), so every
+    comparison is exact and cheap. Prices only rise as budgets shrink, so last round's price
+    is a lower bound and projects are re-priced lazily in that order (as pabutools does).
+    """
+    costs, width, values = prep.costs, ut.width, ut.values
+    den = per_voter.denominator
+    num = [per_voter.numerator]
+    zero = -1
+    cls = [0] * len(ut.ballots)
+    hist: list[dict[int, int] | None] = [None] * len(costs)
+    stale: dict[int, Fraction] = {}
+    free = []
+    for i in range(len(costs)):
+        if ut.total[i] > 0:
+            if costs[i] > 0:
+                hist[i] = dict(ut.start[i])
+                stale[i] = Fraction(costs[i], ut.total[i])
+            else:
+                free.append(i)
+    run = _MesRun([], {}, free)
+    rank = prep.tie_rank
+    rnd = 0
+    while stale:
+        rnd += 1
+        best: Fraction | None = None
+        best_i = -1
+        for i in sorted(stale, key=lambda j: (stale[j], rank[j])):
+            if best is not None and stale[i] > best:
+                break
+            h = hist[i]
+            assert h is not None  # noqa: S101
+            vals = values[i]
+            entries = []
+            avail = rest = 0
+            if len(vals) == 1:
+                for key, w in h.items():
+                    bud = num[key // width]
+                    entries.append((bud, bud, vals[0], w))
+                    avail += w * bud
+                rest = sum(h.values()) * vals[0]
+            else:
+                lcm = math.lcm(*vals)
+                for key, w in h.items():
+                    c, k = divmod(key, width)
+                    bud, u = num[c], vals[k]
+                    entries.append((bud * (lcm // u), bud, u, w))
+                    avail += w * bud
+                    rest += w * u
+            need = costs[i] * den
+            if avail < need:
+                run.dropped[i] = (rnd, Fraction(avail, den))
+                del stale[i]
+                hist[i] = None
+                continue
+            entries.sort()
+            paid = 0
+            rho = None
+            for _, bud, u, w in entries:
+                # rho = (need - paid) / (den * rest); this class can pay rho * u in full?
+                if (need - paid) * u <= bud * rest:
+                    rho = Fraction(need - paid, den * rest)
+                    break
+                paid += w * bud
+                rest -= w * u
+            assert rho is not None  # noqa: S101 - avail >= need guarantees a payer
+            stale[i] = rho
+            if best is None or rho < best or (rho == best and rank[i] < rank[best_i]):
+                best, best_i = rho, i
+        if best is None:
+            break
+        run.funded.append((best_i, rnd, best))
+        del stale[best_i]
+        hist[best_i] = None
+        # Re-express budgets over a denominator in which rho * u is an integer.
+        big, small = best.numerator, best.denominator
+        new_den = den * small // math.gcd(den, small)
+        if new_den != den:
+            scale = new_den // den
+            num = [x * scale for x in num]
+            den = new_den
+        unit = big * (den // small)
+        vals = values[best_i]
+        moves: dict[int, int] = {}
+        for g, k in ut.supp[best_i]:
+            c = cls[g]
+            if c == zero:
+                continue
+            key = c * width + k
+            t = moves.get(key)
+            if t is None:
+                bud = num[c]
+                pay = unit * vals[k]
+                if bud <= pay:
+                    t = zero
+                else:
+                    t = len(num)
+                    num.append(bud - pay)
+                moves[key] = t
+            cls[g] = t
+            w = ut.weights[g]
+            for j, kj in ut.ballots[g]:
+                hj = hist[j]
+                if hj is None:
+                    continue
+                old = c * width + kj
+                left = hj[old] - w
+                if left:
+                    hj[old] = left
+                else:
+                    del hj[old]
+                if t != zero:
+                    new = t * width + kj
+                    hj[new] = hj.get(new, 0) + w
+    return run
+
+
+def _mes_outcome(
+    election: Election, prep: _Prep, run: _MesRun
+) -> tuple[list[int], dict[int, ProjectReport]]:
+    notes: dict[int, ProjectReport] = {}
+    for i in run.free:
+        notes[i] = ProjectReport(prep.ids[i], 0, prep.scores[i], True, "funded: costs nothing")
+    for i, rnd, _rho in run.funded:
+        text = f"funded in round {rnd}"
+        notes[i] = ProjectReport(prep.ids[i], prep.costs[i], prep.scores[i], True, text, round=rnd)
+    for i, (rnd, could) in run.dropped.items():
+        cost = prep.costs[i]
+        text = (
+            f"dropped in round {rnd}: its supporters could pay at most "
+            f"{_money(election, could)} of {_money(election, cost)}"
+        )
+        notes[i] = ProjectReport(
+            prep.ids[i], cost, prep.scores[i], False, text, round=rnd, supporters_could_pay=could
+        )
+    return run.free + [i for i, _, _ in run.funded], notes
+
+
+def _complete(
+    election: Election, prep: _Prep, chosen: list[int], notes: dict[int, ProjectReport]
+) -> list[int]:
+    spent = sum(prep.costs[i] for i in chosen)
+    taken = set(chosen)
+    rest = [i for i in range(len(prep.ids)) if i not in taken]
+    extra, _ = _greedy_walk(
+        election,
+        prep,
+        rest,
+        remaining=election.budget - spent,
+        label=" by greedy completion",
+        notes=notes,
+    )
+    return chosen + extra
+
+
+def _mes_setup(election: Election, tie_break: TieBreak) -> tuple[_Prep, _Utilities]:
+    prep = _prepare(election, tie_break)
+    return prep, _utilities(election, prep)
+
+
+def _spent(prep: _Prep, run: _MesRun) -> int:
+    return sum(prep.costs[i] for i, _, _ in run.funded)
+
+
+def _plain_mes(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
+    if prep.n_voters == 0:
+        return _MesRun([], {}, [])
+    return _mes(prep, ut, Fraction(election.budget) / prep.n_voters)
+
+
+def _add1_iterated(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
+    """pabutools' ``voter_budget_increment=1``: +1 per voter until exhaustive or overspent."""
+    if prep.n_voters == 0:
+        return _MesRun([], {}, [])
+    per_voter = Fraction(election.budget) / prep.n_voters
+    wanted = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0]
+    free = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] == 0]
+    previous = _MesRun([], {}, free)  # pabutools' fallback: nothing bought, free ones kept
+    while True:
+        run = _mes(prep, ut, per_voter)
+        spent = _spent(prep, run)
+        if spent > election.budget:
+            return previous
+        funded = {i for i, _, _ in run.funded}
+        left = election.budget - spent
+        if all(i in funded or prep.costs[i] > left for i in wanted):
+            return run
+        previous, per_voter = run, per_voter + 1
+
+
+def _add1_equalshares(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
+    """equalshares.net's Add1: from floor(budget/n) per voter, +1 while within budget."""
+    run = _plain_mes(election, prep, ut)
+    if prep.n_voters == 0:
+        return run
+    wanted = sum(1 for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0)
+    per_voter = Fraction(math.floor(Fraction(election.budget) / prep.n_voters))
+    while len(run.funded) < wanted:  # once everything is funded more money changes nothing
+        per_voter += 1
+        attempt = _mes(prep, ut, per_voter)
+        if _spent(prep, attempt) > election.budget:
+            break
+        run = attempt
+    return run
+
+
+def equal_shares(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    prep, ut = _mes_setup(election, tie_break)
+    chosen, notes = _mes_outcome(election, prep, _plain_mes(election, prep, ut))
+    return _result("equalshares", election, prep, chosen, notes)
+
+
+def equal_shares_greedy(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    prep, ut = _mes_setup(election, tie_break)
+    chosen, notes = _mes_outcome(election, prep, _plain_mes(election, prep, ut))
+    chosen = _complete(election, prep, chosen, notes)
+    return _result("equalshares/greedy", election, prep, chosen, notes)
+
+
+def equal_shares_add1(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    prep, ut = _mes_setup(election, tie_break)
+    chosen, notes = _mes_outcome(election, prep, _add1_iterated(election, prep, ut))
+    return _result("equalshares/add1", election, prep, chosen, notes)
+
+
+def equal_shares_add1_greedy(
+    election: Election, *, tie_break: TieBreak = TieBreak.ID
+) -> TallyResult:
+    prep, ut = _mes_setup(election, tie_break)
+    chosen, notes = _mes_outcome(election, prep, _add1_iterated(election, prep, ut))
+    chosen = _complete(election, prep, chosen, notes)
+    return _result("equalshares/add1/greedy", election, prep, chosen, notes)
+
+
+def _prefer_counts(prep: _Prep, first: set[int], second: set[int]) -> tuple[int, int]:
+    """Voters who get more money spent on their projects under `first`, and under `second`."""
+    pro = con = 0
+    for w, idx, _ in prep.groups:
+        a = sum(prep.costs[i] for i in idx if i in first)
+        b = sum(prep.costs[i] for i in idx if i in second)
+        if a > b:
+            pro += w
+        elif b > a:
+            con += w
+    return pro, con
+
+
+def equal_shares_add1_comparison(
+    election: Election, *, tie_break: TieBreak = TieBreak.ID
+) -> TallyResult:
+    prep, ut = _mes_setup(election, tie_break)
+    chosen, notes = _mes_outcome(election, prep, _add1_equalshares(election, prep, ut))
+    rival, rival_notes = _greedy_walk(
+        election, prep, range(len(prep.ids)), remaining=election.budget
+    )
+    pro, con = _prefer_counts(prep, set(chosen), set(rival))
+    if con > pro:  # the comparison step: greedy wins only with strictly more voters
+        chosen, notes = rival, rival_notes
+    return _result("equalshares/add1-comparison", election, prep, chosen, notes)
+
+
+# ---------------------------------------------------------------- sequential Phragmén
+
+
+def phragmen(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    if election.vote_type not in (VoteType.APPROVAL, VoteType.CHOOSE_1):
+        raise ValueError("phragmen needs approval or choose-1 ballots")
+    prep = _prepare(election, tie_break)
+    costs, support, rank = prep.costs, prep.supporters, prep.tie_rank
+    # A voter's load is the load set by the last funded project they approve: a class per
+    # funded project. `load_sum[j]` is the supporters' total load of project j, over `den`.
+    open_ = [c <= election.budget and support[j] > 0 for j, c in enumerate(costs)]
+    supp: list[list[int]] = [[] for _ in costs]
+    for g, (_, idx, _) in enumerate(prep.groups):
+        for j in idx:
+            supp[j].append(g)
+    den, loads, cls = 1, [0], [0] * len(prep.groups)
+    load_sum = [0] * len(costs)
+    spent, rnd = 0, 0
+    chosen: list[int] = []
+    notes: dict[int, ProjectReport] = {}
+    while any(open_):
+        rnd += 1
+        best: Fraction | None = None
+        tied: list[int] = []
+        for j, ok in enumerate(open_):
+            if ok:
+                new_max = Fraction(load_sum[j] + costs[j] * den, den * support[j])
+                if best is None or new_max < best:
+                    best, tied = new_max, [j]
+                elif new_max == best:
+                    tied.append(j)
+        assert best is not None  # noqa: S101
+        misfits = [j for j in tied if spent + costs[j] > election.budget]
+        if misfits:  # pabutools stops here rather than skipping the misfit
+            left = _money(election, election.budget - spent)
+            for j in misfits:
+                text = f"did not fit: {left} left, costs {_money(election, costs[j])}"
+                notes[j] = ProjectReport(
+                    prep.ids[j], costs[j], prep.scores[j], False, text, round=rnd
+                )
+            break
+        pick = min(tied, key=lambda j: rank[j])
+        chosen.append(pick)
+        spent += costs[pick]
+        open_[pick] = False
+        notes[pick] = ProjectReport(
+            prep.ids[pick], costs[pick], prep.scores[pick], True, f"funded in round {rnd}",
+            round=rnd,
+        )
+        new_den = den * best.denominator // math.gcd(den, best.denominator)
+        if new_den != den:
+            scale = new_den // den
+            loads = [x * scale for x in loads]
+            load_sum = [x * scale for x in load_sum]
+            den = new_den
+        level = best.numerator * (den // best.denominator)
+        loads.append(level)
+        new_cls = len(loads) - 1
+        for g in supp[pick]:
+            w, idx, _ = prep.groups[g]
+            delta = w * (level - loads[cls[g]])
+            cls[g] = new_cls
+            for j in idx:
+                if open_[j]:
+                    load_sum[j] += delta
+    for j, ok in enumerate(open_):
+        if ok and j not in notes:
+            text = "not reached: Phragmén stops at the first project that does not fit"
+            notes[j] = ProjectReport(prep.ids[j], costs[j], prep.scores[j], False, text)
+    return _result("phragmen", election, prep, chosen, notes)
+
+
+RULES: Mapping[str, Rule] = {
+    "greedy": greedy,
+    "greedy-no-skip": greedy_no_skip,
+    "greedy-threshold": greedy_threshold,
+    "greedy-exclusive": greedy_exclusive,
+    "equalshares": equal_shares,
+    "equalshares/greedy": equal_shares_greedy,
+    "equalshares/add1": equal_shares_add1,
+    "equalshares/add1/greedy": equal_shares_add1_greedy,
+    "equalshares/add1-comparison": equal_shares_add1_comparison,
+    "phragmen": phragmen,
+}
