@@ -12,21 +12,22 @@ from starlette.responses import RedirectResponse, Response
 from portal import htmx
 from portal.errors import DomainError, InvalidInput, RateLimited
 from portal.i18n import gettext as _
+from portal.i18n import lazy
 from portal.templating import render
 from portal.web import LoginRequired
 
 log = logging.getLogger("portal.errors")
 
 TITLES = {
-    400: "Bad request",
-    403: "You are not allowed to do this",
-    404: "Page not found",
-    405: "Method not allowed",
-    409: "This cannot be done now",
-    413: "The upload is too large",
-    422: "Please check your input",
-    429: "Too many attempts",
-    500: "Something went wrong",
+    400: lazy("Bad request"),
+    403: lazy("You are not allowed to do this"),
+    404: lazy("Page not found"),
+    405: lazy("Method not allowed"),
+    409: lazy("This cannot be done now"),
+    413: lazy("The upload is too large"),
+    422: lazy("Please check your input"),
+    429: lazy("Too many attempts"),
+    500: lazy("Something went wrong"),
 }
 
 

@@ -11,6 +11,8 @@ from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from portal.settings import SUPPORTED_LANGUAGES
@@ -19,8 +21,29 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 current_lang: ContextVar[str] = ContextVar("current_lang", default="id")
 
 
+def compile_catalog(lang: str) -> Path | None:
+    """Compile `<lang>/LC_MESSAGES/messages.po` to .mo when the .mo is missing or stale.
+
+    CI and packaging run `pybabel compile`; this keeps an editable install (`pip install -e .`)
+    and a freshly edited catalog working without a manual build step.
+    """
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    if not po.exists():
+        return None
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=lang)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as target:
+            write_mo(target, catalog)
+        tmp.replace(mo)
+    return mo
+
+
 @lru_cache(maxsize=None)
 def translations(lang: str) -> NullTranslations:
+    compile_catalog(lang)
     return Translations.load(str(LOCALE_DIR), [lang], domain="messages")
 
 

@@ -17,6 +17,21 @@ from portal.accounts.identity import ANONYMOUS, Identity, Role
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
+# Role names as shown to people; the keys are the stored values.
+ROLE_LABELS = {
+    "resident": i18n.lazy("resident"),
+    "panelist": i18n.lazy("panelist"),
+    "officer": i18n.lazy("agency officer"),
+    "moderator": i18n.lazy("moderator"),
+    "council": i18n.lazy("council member"),
+    "admin": i18n.lazy("administrator"),
+}
+
+
+def role_label(role: str) -> str:
+    return i18n.gettext(ROLE_LABELS.get(str(role), str(role)))
+
+
 def _context(request: Request) -> dict[str, Any]:
     identity: Identity = getattr(request.state, "identity", ANONYMOUS)
     session = request.scope.get("session", {})
@@ -45,6 +60,7 @@ def build_environment() -> jinja2.Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["rupiah"] = lambda v: formatting.rupiah(v, i18n.current_lang.get())
     env.filters["datetime"] = lambda v: formatting.jakarta_datetime(v, i18n.current_lang.get())
+    env.filters["role"] = role_label
     env.filters["date"] = lambda v: formatting.jakarta_date(v, i18n.current_lang.get())
     return env
 

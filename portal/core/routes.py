@@ -8,8 +8,7 @@ from starlette.routing import Route
 
 from portal import forms, i18n
 from portal.accounts import services as accounts
-from portal.core import health
-from portal.core.models import Kecamatan, Kelurahan
+from portal.core import health, queries
 from portal.settings import SUPPORTED_LANGUAGES
 from portal.templating import render
 from portal.web import form_data, identity, redirect, services
@@ -18,8 +17,7 @@ LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 async def home(request: Request) -> Response:
-    stats = {"kecamatan": await Kecamatan.all().count(), "kelurahan": await Kelurahan.all().count()}
-    return render(request, "core/home.html", {"stats": stats})
+    return render(request, "core/home.html", {"stats": await queries.territory_counts()})
 
 
 async def healthz(request: Request) -> Response:

@@ -21,6 +21,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import chain
 
 from portal.voting.tally import Election, Number, Project, VoteType
 
@@ -99,6 +100,58 @@ def _ids(cell: str) -> tuple[str, ...]:
     return tuple(p for p in parts if p)
 
 
+Votes = tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[int, ...], ...]]
+
+
+def _votes_fast(block: list[str], columns: tuple[int, int, int], known: set[str]) -> Votes | None:
+    """The common case at C speed: no quotes, no stray spaces, whole points; else None."""
+    vcol, pcol, width = columns
+    if any('"' in line for line in block):
+        return None
+    rows = [line.split(";", width) for line in block if line and not line.isspace()]
+    try:
+        ballots = tuple([tuple(r[vcol].split(",")) if r[vcol] else () for r in rows])
+        points: tuple[tuple[int, ...], ...] = ()
+        if pcol >= 0:
+            points = tuple([tuple(map(int, r[pcol].split(","))) if r[pcol] else () for r in rows])
+    except (IndexError, ValueError):
+        return None
+    if not known.issuperset(chain.from_iterable(ballots)):
+        return None  # an unknown id, or one with spaces around it: let the careful path say
+    if pcol >= 0 and any(len(b) != len(p) for b, p in zip(ballots, points)):
+        return None
+    return tuple([r[0].strip() for r in rows]), ballots, points
+
+
+def _votes_careful(
+    block: list[str], columns: tuple[int, int, int], known: set[str], first_line: int
+) -> Votes:
+    vcol, pcol, width = columns
+    voters: list[str] = []
+    ballots: list[tuple[str, ...]] = []
+    points: list[tuple[int, ...]] = []
+    for n, line in enumerate(block, first_line):
+        if not line.strip():
+            continue
+        if '"' in line:
+            cells = next(csv.reader([line], delimiter=";"))
+        else:
+            cells = line.split(";", width)
+        if len(cells) < width:
+            raise PabulibError(f"line {n}: expected at least {width} cells")
+        ballot = _ids(cells[vcol].strip())
+        if not known.issuperset(ballot):
+            raise PabulibError(f"line {n}: unknown project in {cells[vcol]!r}")
+        voters.append(cells[0].strip())
+        ballots.append(ballot)
+        if pcol >= 0:
+            pts = tuple(_whole(p, f"line {n}: points") for p in _ids(cells[pcol]))
+            if len(pts) != len(ballot):
+                raise PabulibError(f"line {n}: vote and points differ in length")
+            points.append(pts)
+    return tuple(voters), tuple(ballots), tuple(points)
+
+
 def parse_pabulib(text: str) -> PabulibFile:
     """Parse the text of a ``.pb`` file (a leading BOM is ignored)."""
     lines = text.removeprefix("\ufeff").splitlines()
@@ -131,29 +184,10 @@ def parse_pabulib(text: str) -> PabulibFile:
     vcol = header.index("vote")
     pcol = header.index("points") if cumulative else vcol
     width = max(vcol, pcol) + 1
-    voters: list[str] = []
-    ballots: list[tuple[str, ...]] = []
-    points: list[tuple[int, ...]] = []
-    for n in range(start + 1, end):
-        line = lines[n]
-        if '"' in line:
-            cells = next(csv.reader([line], delimiter=";"))
-        else:
-            cells = line.split(";", width)
-        if len(cells) < width:
-            if not line.strip():
-                continue
-            raise PabulibError(f"line {n + 1}: expected at least {width} cells")
-        ballot = _ids(cells[vcol].strip())
-        if not known.issuperset(ballot):
-            raise PabulibError(f"line {n + 1}: unknown project in {cells[vcol]!r}")
-        voters.append(cells[0].strip())
-        ballots.append(ballot)
-        if cumulative:
-            pts = tuple(_whole(p, f"line {n + 1}: points") for p in _ids(cells[pcol]))
-            if len(pts) != len(ballot):
-                raise PabulibError(f"line {n + 1}: vote and points differ in length")
-            points.append(pts)
+    block = lines[start + 1 : end]
+    columns = (vcol, pcol if cumulative else -1, width)
+    fast = _votes_fast(block, columns, known)
+    voters, ballots, points = fast or _votes_careful(block, columns, known, start + 2)
 
     threshold = info.get("min_project_score_threshold")
     max_length = info.get("max_length")
@@ -162,7 +196,7 @@ def parse_pabulib(text: str) -> PabulibFile:
         projects=projects,
         ballots=tuple(ballots),
         vote_type=vote_type,
-        points=tuple(points) if cumulative else None,
+        points=points if cumulative else None,
         min_score=_number(threshold, "threshold") if threshold else None,
         max_length=_whole(max_length, "max_length") if max_length else None,
         currency=info.get("currency") or "Rp",

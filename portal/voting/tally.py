@@ -47,8 +47,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 from typing import Protocol
@@ -146,6 +146,7 @@ class _Prep:
     scores: list[Number]  # official-style score per project
     supporters: list[int]  # ballots naming the project
     tie_rank: list[int]
+    members: list[list[int]]  # per project: the ballot groups naming it
 
 
 def _prepare(election: Election, tie_break: TieBreak) -> _Prep:
@@ -153,39 +154,49 @@ def _prepare(election: Election, tie_break: TieBreak) -> _Prep:
     index = {pid: i for i, pid in enumerate(ids)}
     cost_of = {p.id: p.cost for p in election.projects}
     costs = [cost_of[pid] for pid in ids]
-    raw: Counter[tuple[tuple[str, ...], tuple[int, ...]]] = Counter()
-    if election.points is None:
-        raw.update((b, ()) for b in election.ballots)
-    else:
-        raw.update(zip(election.ballots, election.points))
+    get = index.__getitem__
+    kind = election.vote_type
     merged: Counter[tuple[tuple[int, ...], tuple[int, ...]]] = Counter()
-    ordinal = election.vote_type is VoteType.ORDINAL
     try:
-        for (ballot, pts), w in raw.items():
-            idx = tuple(index[pid] for pid in ballot)
-            if len(set(idx)) != len(idx):
-                raise ValueError(f"a ballot names a project twice: {ballot}")
-            if not ordinal:  # order carries no meaning: sort so equal ballots group
-                pairs = sorted(zip(idx, pts)) if pts else [(i, 0) for i in sorted(idx)]
-                idx = tuple(i for i, _ in pairs)
-                pts = tuple(v for _, v in pairs) if pts else ()
-            merged[idx, pts] += w
+        if election.points is None:
+            for ballot, w in Counter(election.ballots).items():
+                if kind is VoteType.ORDINAL:
+                    if len(set(ballot)) != len(ballot):
+                        raise ValueError(f"a ranking names a project twice: {ballot}")
+                    merged[tuple(map(get, ballot)), ()] += w
+                else:  # an approval ballot is a set: order and repeats carry no meaning
+                    merged[tuple(sorted(set(map(get, ballot)))), ()] += w
+        else:
+            for (ballot, pts), w in Counter(zip(election.ballots, election.points)).items():
+                pairs = sorted(zip(map(get, ballot), pts))
+                if len(pairs) != len(ballot) or len({i for i, _ in pairs}) != len(pairs):
+                    raise ValueError(f"a ballot and its points do not match: {ballot}")
+                merged[tuple(i for i, _ in pairs), tuple(v for _, v in pairs)] += w
     except KeyError as exc:
         raise ValueError(f"a ballot names an unknown project: {exc.args[0]}") from None
     groups = [(w, idx, pts) for (idx, pts), w in merged.items()]
     n = len(ids)
-    scores: list[Number] = [0] * n
-    supporters = [0] * n
-    length = election.max_length or max((len(b) for _, b, _ in groups), default=0)
-    for w, idx, pts in groups:
-        for pos, i in enumerate(idx):
-            supporters[i] += w
-            if election.vote_type is VoteType.CUMULATIVE:
-                scores[i] += w * pts[pos]
-            elif ordinal:
-                scores[i] += w * (length - pos)
+    members: list[list[int]] = [[] for _ in range(n)]
+    add = [m.append for m in members]
+    for g, (_, idx, _) in enumerate(groups):
+        for i in idx:
+            add[i](g)
+    weights = [w for w, _, _ in groups]
+    if all(w == 1 for w in weights):
+        supporters = [len(m) for m in members]
+    else:
+        supporters = [sum(map(weights.__getitem__, m)) for m in members]
+    scores: list[Number] = list(supporters)
+    if kind in (VoteType.CUMULATIVE, VoteType.ORDINAL):
+        scores = [0] * n
+        length = election.max_length or max((len(b) for _, b, _ in groups), default=0)
+        for w, idx, pts in groups:
+            if kind is VoteType.CUMULATIVE:
+                for i, v in zip(idx, pts):
+                    scores[i] += w * v
             else:
-                scores[i] += w
+                for pos, i in enumerate(idx):
+                    scores[i] += w * (length - pos)
     if tie_break is TieBreak.MIN_COST:
         order = sorted(range(n), key=lambda i: (costs[i], ids[i]))
     else:
@@ -193,7 +204,9 @@ def _prepare(election: Election, tie_break: TieBreak) -> _Prep:
     tie_rank = [0] * n
     for rank, i in enumerate(order):
         tie_rank[i] = rank
-    return _Prep(ids, costs, len(election.ballots), groups, scores, supporters, tie_rank)
+    return _Prep(
+        ids, costs, len(election.ballots), groups, scores, supporters, tie_rank, members
+    )
 
 
 def _money(election: Election, amount: Number) -> str:
@@ -340,53 +353,56 @@ def greedy_exclusive(election: Election, *, tie_break: TieBreak = TieBreak.ID) -
 
 @dataclass(slots=True)
 class _Utilities:
-    """Per-ballot-group utilities ``(project, k)`` where ``values[project][k]`` is the utility."""
+    """Who values what: ``values[j][k]`` is the k-th distinct utility project j gives."""
 
-    ballots: list[tuple[tuple[int, int], ...]]
-    weights: list[int]
     values: list[list[int]]
-    start: list[dict[int, int]]  # per project: k -> total weight (everyone in class 0)
+    members: list[list[list[int]]]  # project -> k -> ballot groups with that utility
+    light: list[list[list[int]]]  # the groups of weight 1 (counted at C speed)
+    heavy: list[list[list[int]]]  # the others (few: identical ballots are rare)
+    weights: list[int]
     total: list[int]  # per project: total utility
-    supp: list[list[tuple[int, int]]]  # per project: (group, k)
-    width: int  # max number of distinct utility values of one project
 
 
 def _utilities(election: Election, prep: _Prep) -> _Utilities:
     n = len(prep.ids)
     values: list[list[int]] = [[] for _ in range(n)]
     slot: list[dict[int, int]] = [{} for _ in range(n)]
-    ballots: list[tuple[tuple[int, int], ...]] = []
-    weights: list[int] = []
-    start: list[dict[int, int]] = [{} for _ in range(n)]
+    members: list[list[list[int]]] = [[] for _ in range(n)]
     total = [0] * n
-    supp: list[list[tuple[int, int]]] = [[] for _ in range(n)]
     length = election.max_length or max((len(b) for _, b, _ in prep.groups), default=0)
-    for w, idx, pts in prep.groups:
-        entry = []
+    kind = election.vote_type
+    costs = prep.costs
+    weights = [w for w, _, _ in prep.groups]
+    if kind in (VoteType.APPROVAL, VoteType.CHOOSE_1):
+        # Cost_Sat: a voter values a project at its cost, so each project has one utility.
+        for i, cost in enumerate(costs):
+            if cost > 0 and prep.supporters[i] > 0:
+                values[i], members[i] = [cost], [prep.members[i]]
+                total[i] = cost * prep.supporters[i]
+        return _Utilities(values, members, *_split(members, weights), weights, total)
+    for g, (w, idx, pts) in enumerate(prep.groups):
         for pos, i in enumerate(idx):
-            if election.vote_type is VoteType.CUMULATIVE:
-                u = pts[pos]
-            elif election.vote_type is VoteType.ORDINAL:
-                u = length - pos
-            else:
-                u = prep.costs[i]  # Cost_Sat: a voter values a project at its cost
+            u = pts[pos] if kind is VoteType.CUMULATIVE else length - pos
             if u <= 0:
                 continue
             k = slot[i].get(u)
             if k is None:
                 k = slot[i][u] = len(values[i])
                 values[i].append(u)
-            entry.append((i, k))
-            start[i][k] = start[i].get(k, 0) + w
+                members[i].append([])
+            members[i][k].append(g)
             total[i] += w * u
-        if entry:
-            g = len(ballots)
-            ballots.append(tuple(entry))
-            weights.append(w)
-            for i, k in entry:
-                supp[i].append((g, k))
-    width = max((len(v) for v in values), default=1) or 1
-    return _Utilities(ballots, weights, values, start, total, supp, width)
+    return _Utilities(values, members, *_split(members, weights), weights, total)
+
+
+def _split(
+    members: list[list[list[int]]], weights: list[int]
+) -> tuple[list[list[list[int]]], list[list[list[int]]]]:
+    if all(w == 1 for w in weights):
+        return members, [[[] for _ in per_k] for per_k in members]
+    light = [[[g for g in grp if weights[g] == 1] for grp in per_k] for per_k in members]
+    heavy = [[[g for g in grp if weights[g] != 1] for grp in per_k] for per_k in members]
+    return light, heavy
 
 
 @dataclass(slots=True)
@@ -399,26 +415,28 @@ class _MesRun:
 def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
     """One run of MES with every voter starting at ``per_voter``.
 
-    Voters whose budgets are equal form a class; each project keeps a histogram
-    ``class * width + k -> weight`` of its supporters, so pricing a project costs the number of
-    distinct budgets among its supporters, not its number of supporters. Budgets are integer
-    numerators over one shared denominator ``den`` (rescaled when a price needs it), so every
-    comparison is exact and cheap. Prices only rise as budgets shrink, so last round's price
-    is a lower bound and projects are re-priced lazily in that order (as pabutools does).
+    Voters whose budgets are equal share a budget class; pricing a project needs only the
+    histogram of its supporters' classes (counted at C speed with `Counter`), so its cost is
+    the number of distinct budgets, not of supporters. Budgets are integer numerators over
+    one shared denominator ``den``, rescaled when a price needs it, so every comparison is
+    exact and cheap. Prices only rise as budgets shrink, so last round's price is a lower
+    bound and projects are re-priced lazily in that order, as pabutools does.
     """
-    costs, width, values = prep.costs, ut.width, ut.values
+    costs, values = prep.costs, ut.values
     den = per_voter.denominator
     num = [per_voter.numerator]
     zero = -1
-    cls = [0] * len(ut.ballots)
-    hist: list[dict[int, int] | None] = [None] * len(costs)
+    cls = [0] * len(prep.groups)
+    of = cls.__getitem__
     stale: dict[int, Fraction] = {}
+    # Floats only order the work (float() is monotone); decisions compare exact Fractions.
+    rough: dict[int, float] = {}
     free = []
     for i in range(len(costs)):
         if ut.total[i] > 0:
             if costs[i] > 0:
-                hist[i] = dict(ut.start[i])
                 stale[i] = Fraction(costs[i], ut.total[i])
+                rough[i] = float(stale[i])
             else:
                 free.append(i)
     run = _MesRun([], {}, free)
@@ -427,54 +445,51 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
     while stale:
         rnd += 1
         best: Fraction | None = None
+        best_rough = math.inf
         best_i = -1
-        for i in sorted(stale, key=lambda j: (stale[j], rank[j])):
+        for i in sorted(stale, key=lambda j: (rough[j], rank[j])):
+            if rough[i] > best_rough:
+                break  # every later project is dearer, even counted exactly
             if best is not None and stale[i] > best:
-                break
-            h = hist[i]
-            assert h is not None  # noqa: S101
+                continue
             vals = values[i]
+            lcm = math.lcm(*vals)
             entries = []
             avail = rest = 0
-            if len(vals) == 1:
-                for key, w in h.items():
-                    bud = num[key // width]
-                    entries.append((bud, bud, vals[0], w))
-                    avail += w * bud
-                rest = sum(h.values()) * vals[0]
-            else:
-                lcm = math.lcm(*vals)
-                for key, w in h.items():
-                    c, k = divmod(key, width)
-                    bud, u = num[c], vals[k]
-                    entries.append((bud * (lcm // u), bud, u, w))
-                    avail += w * bud
-                    rest += w * u
+            for k, u in enumerate(vals):
+                step = lcm // u
+                count = Counter(map(of, ut.light[i][k]))
+                for g in ut.heavy[i][k]:
+                    count[cls[g]] += ut.weights[g]
+                for c, w in count.items():
+                    if c != zero:
+                        bud = num[c]
+                        entries.append((bud * step, bud, u, w))
+                        avail += w * bud
+                        rest += w * u
             need = costs[i] * den
             if avail < need:
                 run.dropped[i] = (rnd, Fraction(avail, den))
-                del stale[i]
-                hist[i] = None
+                del stale[i], rough[i]
                 continue
             entries.sort()
             paid = 0
             rho = None
             for _, bud, u, w in entries:
-                # rho = (need - paid) / (den * rest); this class can pay rho * u in full?
+                # rho = (need - paid) / (den * rest); can this class pay rho * u in full?
                 if (need - paid) * u <= bud * rest:
                     rho = Fraction(need - paid, den * rest)
                     break
                 paid += w * bud
                 rest -= w * u
             assert rho is not None  # noqa: S101 - avail >= need guarantees a payer
-            stale[i] = rho
+            stale[i], rough[i] = rho, float(rho)
             if best is None or rho < best or (rho == best and rank[i] < rank[best_i]):
-                best, best_i = rho, i
+                best, best_i, best_rough = rho, i, rough[i]
         if best is None:
             break
         run.funded.append((best_i, rnd, best))
-        del stale[best_i]
-        hist[best_i] = None
+        del stale[best_i], rough[best_i]
         # Re-express budgets over a denominator in which rho * u is an integer.
         big, small = best.numerator, best.denominator
         new_den = den * small // math.gcd(den, small)
@@ -483,38 +498,23 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
             num = [x * scale for x in num]
             den = new_den
         unit = big * (den // small)
-        vals = values[best_i]
-        moves: dict[int, int] = {}
-        for g, k in ut.supp[best_i]:
-            c = cls[g]
-            if c == zero:
-                continue
-            key = c * width + k
-            t = moves.get(key)
-            if t is None:
-                bud = num[c]
-                pay = unit * vals[k]
-                if bud <= pay:
-                    t = zero
-                else:
-                    t = len(num)
-                    num.append(bud - pay)
-                moves[key] = t
-            cls[g] = t
-            w = ut.weights[g]
-            for j, kj in ut.ballots[g]:
-                hj = hist[j]
-                if hj is None:
+        for k, groups in enumerate(ut.members[best_i]):
+            pay = unit * values[best_i][k]
+            moves: dict[int, int] = {}
+            for g in groups:
+                c = cls[g]
+                if c == zero:
                     continue
-                old = c * width + kj
-                left = hj[old] - w
-                if left:
-                    hj[old] = left
-                else:
-                    del hj[old]
-                if t != zero:
-                    new = t * width + kj
-                    hj[new] = hj.get(new, 0) + w
+                t = moves.get(c)
+                if t is None:
+                    bud = num[c]
+                    if bud <= pay:
+                        t = zero
+                    else:
+                        t = len(num)
+                        num.append(bud - pay)
+                    moves[c] = t
+                cls[g] = t
     return run
 
 
@@ -673,10 +673,7 @@ def phragmen(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyR
     # A voter's load is the load set by the last funded project they approve: a class per
     # funded project. `load_sum[j]` is the supporters' total load of project j, over `den`.
     open_ = [c <= election.budget and support[j] > 0 for j, c in enumerate(costs)]
-    supp: list[list[int]] = [[] for _ in costs]
-    for g, (_, idx, _) in enumerate(prep.groups):
-        for j in idx:
-            supp[j].append(g)
+    supp = prep.members
     den, loads, cls = 1, [0], [0] * len(prep.groups)
     load_sum = [0] * len(costs)
     spent, rnd = 0, 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.core.workdays import (
@@ -259,6 +259,10 @@ def test_working_days_between(start: datetime | date, end: datetime | date, expe
 
 # --- properties -------------------------------------------------------------------------------
 
+# The first holiday lookup in a process loads the `holidays` data (~150 ms), which would trip
+# Hypothesis' per-example deadline on whichever example happens to run first.
+no_deadline = settings(deadline=None)
+
 receipts = st.datetimes(
     min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
 )
@@ -268,6 +272,7 @@ calendars = st.builds(
 )
 
 
+@no_deadline
 @given(received=receipts, n=st.integers(1, 40), calendar=calendars)
 def test_deadline_is_a_working_day_after_receipt(
     received: datetime, n: int, calendar: WorkCalendar
@@ -279,6 +284,7 @@ def test_deadline_is_a_working_day_after_receipt(
     assert working_days_between(deadline, received, calendar) == -n
 
 
+@no_deadline
 @given(received=receipts, n=st.integers(1, 40), calendar=calendars)
 def test_deadline_is_strictly_monotonic_in_n(
     received: datetime, n: int, calendar: WorkCalendar
@@ -286,6 +292,7 @@ def test_deadline_is_strictly_monotonic_in_n(
     assert add_working_days(received, n, calendar) < add_working_days(received, n + 1, calendar)
 
 
+@no_deadline
 @given(received=receipts, n=st.integers(1, 20), extra=st.dates(date(2024, 1, 1), date(2028, 6, 30)))
 def test_extra_holiday_never_makes_a_deadline_earlier(
     received: datetime, n: int, extra: date

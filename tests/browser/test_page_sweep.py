@@ -1,0 +1,189 @@
+"""Every page a role can reach from the navigation answers 200, shows no traceback, raises no
+console error and has no serious or critical axe-core violation; at 1280 px and at 360 px.
+
+Data-driven: the pages are discovered at run time from the header, <nav> and footer links of the
+home page, plus every link one level deep from those pages, so pages added by later features
+are swept automatically as soon as they are linked. URLs that differ only in ids are sampled
+(MAX_PER_PATTERN per pattern) to keep the run short as the demo data grows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROLES = ["anonymous", "user", "resident", "panelist", "officer", "moderator", "council", "admin"]
+EXCLUDED_PREFIXES = ("/logout", "/static/")
+MAX_PER_PATTERN = 2
+BLOCKING_IMPACTS = ("serious", "critical")
+ERROR_MARKERS = ("Traceback", "Internal Server Error", "jinja2.exceptions", "UndefinedError")
+NAV_LINKS = "header a[href], nav a[href], footer a[href]"
+REPORT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+LINKS_JS = "(sel) => Array.from(document.querySelectorAll(sel), a => a.href)"
+
+
+@dataclass
+class Finding:
+    url: str
+    problems: list[str] = field(default_factory=list)
+
+
+def same_origin_path(href: str, base_url: str) -> str | None:
+    """Path+query of a same-origin http link worth visiting, or None."""
+    parts = urlsplit(href)
+    base = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or parts.netloc != base.netloc:
+        return None
+    path = parts.path or "/"
+    if path.startswith(EXCLUDED_PREFIXES):
+        return None
+    return urlunsplit(("", "", path, parts.query, ""))
+
+
+def pattern_of(path: str) -> str:
+    """`/admin/users/17?page=2` -> `/admin/users/{x}?page`: ids and tokens collapse."""
+    parts = urlsplit(path)
+    segments = ["{x}" if re.search(r"\d", s) else s for s in parts.path.split("/")]
+    keys = sorted(k.split("=")[0] for k in parts.query.split("&") if k)
+    return "/".join(segments) + ("?" + "&".join(keys) if keys else "")
+
+
+def collect(page: Any, selector: str, base_url: str) -> list[str]:
+    found = []
+    for href in page.evaluate(LINKS_JS, selector):
+        path = same_origin_path(href, base_url)
+        if path and path not in found:
+            found.append(path)
+    return found
+
+
+def discover(page: Any, base_url: str) -> list[str]:
+    """Navigation links of the home page, then links one level deep from each of them."""
+    page.goto("/")
+    first = collect(page, NAV_LINKS, base_url)
+    pages = list(first)
+    for path in first:
+        page.goto(path)
+        for deeper in collect(page, "a[href]", base_url):
+            if deeper not in pages:
+                pages.append(deeper)
+    per_pattern: dict[str, int] = {}
+    sampled = []
+    for path in pages:
+        key = pattern_of(path)
+        per_pattern[key] = per_pattern.get(key, 0) + 1
+        if per_pattern[key] <= MAX_PER_PATTERN:
+            sampled.append(path)
+    return sampled
+
+
+def describe_violation(violation: dict[str, Any]) -> str:
+    lines = [f"  [{violation.get('impact')}] {violation['id']}: {violation.get('help')} ({violation.get('helpUrl', '')})"]
+    for node in violation.get("nodes", [])[:5]:
+        lines.append(f"      at {', '.join(map(str, node.get('target', [])))}: {node.get('html', '')[:160]}")
+        summary = (node.get("failureSummary") or "").replace("\n", " / ")
+        if summary:
+            lines.append(f"         {summary[:300]}")
+    return "\n".join(lines)
+
+
+def check_page(page: Any, path: str, axe: Any, width: int) -> tuple[Finding, list[dict[str, Any]]]:
+    finding = Finding(url=path)
+    page.warga_console.errors.clear()
+    response = page.goto(path, wait_until="networkidle")
+    if response is None:
+        finding.problems.append("no response")
+        return finding, []
+    if response.status != 200:
+        finding.problems.append(f"HTTP {response.status}")
+    redirected = response.request.redirected_from
+    final = urlsplit(page.url).path
+    if redirected is not None and final == "/login":
+        finding.problems.append("linked for this role but redirects to /login")
+    text = page.content()
+    for marker in ERROR_MARKERS:
+        if marker in text:
+            finding.problems.append(f"page contains {marker!r}")
+    if page.get_attribute("html", "lang") not in ("id", "en"):
+        finding.problems.append(f"<html lang> is {page.get_attribute('html', 'lang')!r}")
+    if page.locator("h1").count() != 1:
+        finding.problems.append(f"{page.locator('h1').count()} <h1> elements (expected 1)")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 1:
+        finding.problems.append(f"horizontal scrolling at {width}px ({overflow}px too wide)")
+    for error in page.warga_console.errors:
+        finding.problems.append(f"console: {error}")
+    violations = axe.run(page).response.get("violations", [])
+    for violation in violations:
+        if violation.get("impact") in BLOCKING_IMPACTS:
+            finding.problems.append("axe:\n" + describe_violation(violation))
+    return finding, violations
+
+
+@pytest.fixture(scope="module")
+def axe() -> Any:
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture(scope="module")
+def axe_report() -> Any:
+    """All axe findings (any impact) of the sweep, written to test-artifacts/axe-report.txt."""
+    entries: dict[str, str] = {}
+    yield entries
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    body = "\n\n".join(f"{key}\n{text}" for key, text in sorted(entries.items())) or "no violations"
+    (REPORT_DIR / "axe-report.txt").write_text(body + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("width", [1280, 360], ids=["1280px", "360px"])
+@pytest.mark.parametrize("role", ROLES)
+def test_page_sweep(role: str, width: int, new_page: Callable[..., Any], live_server: Any, axe: Any,
+                    axe_report: dict[str, str], screenshot_dir: Path) -> None:
+    page = new_page({"width": width, "height": 800 if width > 360 else 740},
+                    role=None if role == "anonymous" else role)
+    paths = discover(page, live_server.base_url)
+    assert "/" in paths, f"home page not linked from the navigation: {paths}"
+    if role == "anonymous":
+        assert {"/login", "/register"} <= set(paths), paths
+    else:
+        assert "/account" in paths, f"{role}: no link to /account (not logged in?): {paths}"
+        assert "/login" not in collect(page, "nav a[href]", live_server.base_url)
+
+    failures = []
+    for path in paths:
+        finding, violations = check_page(page, path, axe, width)
+        if violations:
+            axe_report[f"{role} {width}px {path}"] = "\n".join(describe_violation(v) for v in violations)
+        if width == 360:
+            slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+            page.screenshot(path=str(screenshot_dir / f"sweep-{role}-{slug}-360.png"), full_page=True)
+        if finding.problems:
+            failures.append(f"{path}:\n" + "\n".join(f"  - {p}" for p in finding.problems))
+    print(f"\n{role} @ {width}px swept {len(paths)} pages: {', '.join(paths)}")
+    assert not failures, f"{role} @ {width}px: {len(failures)} of {len(paths)} pages have problems:\n" + "\n".join(failures)
+
+
+def test_role_navigation_differs(role_state: Callable[[str], Any], new_page: Callable[..., Any],
+                                 live_server: Any) -> None:
+    """Staff links appear only for the roles allowed to open them."""
+    expected = {
+        "user": set(), "resident": set(), "panelist": set(), "officer": set(), "council": set(),
+        "moderator": {"/admin/users"},
+        "admin": {"/admin/users", "/admin/outbox", "/admin/jobs"},
+    }
+    for role, admin_links in expected.items():
+        page = new_page(role=role)
+        page.goto("/")
+        links = {p for p in collect(page, "nav a[href]", live_server.base_url) if p.startswith("/admin")}
+        assert links == admin_links, f"{role}: {links}"

@@ -1,0 +1,35 @@
+"""Every template compiles; pages extend base.html; fragments (_name.html) do not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from portal.templating import TEMPLATE_DIR, templates
+
+ALL = sorted(p.relative_to(TEMPLATE_DIR).as_posix() for p in TEMPLATE_DIR.rglob("*.html"))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_template_compiles(name: str) -> None:
+    templates.env.get_template(name)
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if not n.startswith("_macros/") and n != "base.html"])
+def test_pages_extend_base_and_fragments_do_not(name: str) -> None:
+    source = (TEMPLATE_DIR / name).read_text(encoding="utf-8")
+    if Path(name).name.startswith("_"):
+        assert "{% extends" not in source, f"fragment {name} must not extend a page"
+    else:
+        assert '{% extends "base.html" %}' in source, f"page {name} must extend base.html"
+
+
+def test_vendored_htmx_is_pinned_with_licence() -> None:
+    static = TEMPLATE_DIR.parent / "static" / "htmx"
+    assert (static / "LICENSE").exists()
+    version = (static / "VERSION").read_text().split()
+    assert version[:2] == ["htmx.org", "4.0.1"]
+    import hashlib
+
+    assert hashlib.sha256((static / "htmx.min.js").read_bytes()).hexdigest() == version[2]
