@@ -40,6 +40,7 @@ from math import floor
 from typing import Literal
 
 __all__ = [
+    "SERVQUAL_ITEMS",
     "Comparison",
     "Dimension",
     "Grade",
