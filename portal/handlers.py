@@ -33,9 +33,8 @@ TITLES = {
 
 def error_response(request: Request, status: int, message: str = "") -> Response:
     title = _(TITLES.get(status, TITLES[400 if status < 500 else 500]))
-    page = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
     context = {"status": status, "title": title, "message": message}
-    return render(request, page, context, fragment="errors/_inline.html", status_code=status)
+    return render(request, "errors/page.html", context, fragment="errors/_inline.html", status_code=status)
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:
