@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from argon2 import PasswordHasher
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -264,25 +265,30 @@ async def grant_role(admin: Identity | None, *, user_id: int, role: str, agency_
     """Grant `role`; officers are bound to one agency. `admin=None` is the operator's CLI."""
     if admin is not None:
         _require(admin, Role.ADMIN)
+    async with in_transaction() as conn:
+        await _grant_in(conn, admin, user_id=user_id, role=role, agency_abbr=agency_abbr)
+
+
+async def _grant_in(conn: BaseDBAsyncClient, admin: Identity | None, *, user_id: int, role: str,
+                    agency_abbr: str) -> None:
     if role not in GRANTABLE:
         raise InvalidInput({"role": _("Unknown role.")})
     agency = None
     if role == Role.OFFICER:
-        agency = await Agency.get_or_none(abbreviation=agency_abbr) if agency_abbr else None
+        agency = await Agency.get_or_none(abbreviation=agency_abbr).using_db(conn) if agency_abbr else None
         if agency is None:
             raise InvalidInput({"agency": _("An agency officer must be bound to an agency.")})
-    if not await User.exists(id=user_id):
+    if not await User.filter(id=user_id).using_db(conn).exists():
         raise NotFound()
-    async with in_transaction() as conn:
-        existing = await UserRole.get_or_none(user_id=user_id, role=role).using_db(conn)
-        if existing is None:
-            await UserRole.create(user_id=user_id, role=role, agency=agency, using_db=conn)
-        elif existing.agency_id != (agency.id if agency else None):  # type: ignore[attr-defined]
-            existing.agency = agency
-            await existing.save(update_fields=["agency_id"], using_db=conn)
-        await audit.record("accounts:role:grant", actor_id=admin.user_id if admin else None,
-                           target_type="user", target_id=user_id,
-                           data={"role": role, "agency": agency_abbr if agency else ""}, conn=conn)
+    existing = await UserRole.get_or_none(user_id=user_id, role=role).using_db(conn)
+    if existing is None:
+        await UserRole.create(user_id=user_id, role=role, agency=agency, using_db=conn)
+    elif existing.agency_id != (agency.id if agency else None):  # type: ignore[attr-defined]
+        existing.agency = agency
+        await existing.save(update_fields=["agency_id"], using_db=conn)
+    await audit.record("accounts:role:grant", actor_id=admin.user_id if admin else None,
+                       target_type="user", target_id=user_id,
+                       data={"role": role, "agency": agency_abbr if agency else ""}, conn=conn)
 
 
 async def revoke_role(admin: Identity | None, *, user_id: int, role: str) -> None:
@@ -324,8 +330,9 @@ async def create_user(
             )
             await audit.record("accounts:user:create", actor_id=None, target_type="user",
                                target_id=user.id, data={"roles": list(roles)}, conn=conn)
+            # Roles in the same transaction: a user is never left half-created.
+            for role in roles:
+                await _grant_in(conn, None, user_id=user.id, role=role, agency_abbr=agency_abbr)
     except IntegrityError:
         raise Conflict(_("An account with this e-mail address already exists.")) from None
-    for role in roles:
-        await grant_role(None, user_id=user.id, role=role, agency_abbr=agency_abbr)
     return user
