@@ -23,6 +23,9 @@ from portal.accounts.services import AccountDeps
 from portal.accounts.tokens import Tokens
 from portal.core import jobs
 from portal.core import routes as core_routes
+from portal.proposals import routes as proposal_routes
+from portal.panels import routes as panel_routes
+from portal.voting import routes as voting_routes
 from portal.core.mail import Mailer, Outbox
 from portal.csrf import CSRFMiddleware
 from portal.db import tortoise_config
@@ -53,7 +56,7 @@ def job_handlers(services: Services) -> Mapping[str, jobs.Handler]:
     async def send_mail(payload: Mapping[str, object]) -> None:
         await asyncio.to_thread(services.outbox.send_smtp, str(payload["name"]), services.settings.smtp_url)
 
-    return {"mail.smtp": send_mail}
+    return {"mail.smtp": send_mail, **proposal_routes.job_handlers(services)}
 
 
 def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
@@ -86,6 +89,9 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
             *core_routes.routes,
             *account_routes.routes,
             *admin_routes.routes,
+            *proposal_routes.routes,
+            *panel_routes.routes,
+            *voting_routes.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[

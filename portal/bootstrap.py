@@ -23,9 +23,16 @@ async def prepare_database(settings: Settings, *, seed_demo: bool = True, out: T
     if not seed_demo:
         return
     from portal.core import demo_accounts
+    from portal.panels import demo as panels_demo
+    from portal.proposals import demo as proposals_demo
+    from portal.voting import demo as voting_demo
 
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:
+        # Accounts first: every domain's demo builds on the demo residents and officers.
         await demo_accounts.load_demo(settings, out=out)
+        await proposals_demo.load_demo(settings)
+        await panels_demo.load_demo()
+        await voting_demo.load_demo()
     finally:
         await Tortoise.close_connections()

@@ -16,15 +16,18 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from tortoise import Tortoise
-
-from portal.db import tortoise_config
 from portal.settings import Settings
+from portal.panels import skm_cli
 from portal.voting import pb_cli
 
 
 def _with_db(body: Callable[[Settings], Awaitable[int]]) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
+        # Imported here: `pb tally` and `skm compute` need no database and should start fast.
+        from tortoise import Tortoise
+
+        from portal.db import tortoise_config
+
         settings = Settings.from_env()
 
         async def run() -> int:
@@ -216,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(handler=cmd_worker)
 
     pb_cli.add_commands(sub)
+    skm_cli.add_commands(sub)
     return parser
 
 

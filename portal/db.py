@@ -12,6 +12,9 @@ from typing import Any
 MODEL_MODULES = [
     "portal.core.models",
     "portal.accounts.models",
+    "portal.voting.models",
+    "portal.panels.models",
+    "portal.proposals.models",
 ]
 
 SQLITE_PRAGMAS = {

@@ -41,7 +41,12 @@ def test_demo_is_idempotent_and_seeds_bandung(data_dir: Path) -> None:
         assert db.execute("SELECT count(*) FROM kelurahan").fetchone()[0] == 151
         assert db.execute("SELECT name FROM kelurahan WHERE code='32.73.01.1001'").fetchone()[0] == "Sukarasa"
         assert db.execute("SELECT count(*) FROM agency").fetchone()[0] >= 30
-        assert db.execute("SELECT count(*) FROM user").fetchone()[0] == 6
+        roles = ("admin", "council", "moderator", "officer", "panelist", "resident")
+        for role in roles:
+            assert db.execute("SELECT count(*) FROM user WHERE email = ?", (f"{role}@warga.demo",)).fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM proposal").fetchone()[0] >= 50
+        assert db.execute("SELECT count(*) FROM pb_cycle").fetchone()[0] >= 2
+        assert db.execute("SELECT count(*) FROM panels_inspection").fetchone()[0] >= 3
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert oct((data_dir / "secret_key").stat().st_mode & 0o777) == "0o600"
     assert oct((data_dir / "nik_key").stat().st_mode & 0o777) == "0o600"

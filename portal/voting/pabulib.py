@@ -237,11 +237,43 @@ def _cell(value: Cell) -> str:
     return ",".join(str(v) for v in value)
 
 
-def _columns(rows: Sequence[Mapping[str, Cell]], first: Sequence[str]) -> list[str]:
-    columns = list(first)
+# The order pabulib.org/format lists its fields in; pabulib's checker warns about any other.
+META_ORDER = (
+    "description country unit district subunit instance num_projects num_votes budget "
+    "vote_type rule date_begin date_end min_length max_length min_sum_cost max_sum_cost "
+    "min_points max_points min_sum_points max_sum_points default_score min_project_cost "
+    "max_project_cost min_project_score_threshold neighborhoods subdistricts categories "
+    "edition language currency fully_funded experimental comment acknowledgments"
+).split()
+PROJECT_ORDER = (
+    "project_id cost votes score name category beneficiaries selected neighborhood subunit "
+    "district description proposer public_id latitude longitude"
+).split()
+VOTE_ORDER = "voter_id vote points age sex voting_method district neighborhood education".split()
+
+
+def _ordered(keys: Sequence[str], canonical: Sequence[str]) -> list[str]:
+    """Known fields in the format's order, then the others as given."""
+    known = [k for k in canonical if k in keys]
+    return known + [k for k in keys if k not in canonical]
+
+
+def _columns(rows: Sequence[Mapping[str, Cell]], canonical: Sequence[str]) -> list[str]:
+    seen: list[str] = []
     for row in rows:
-        columns.extend(k for k in row if k not in columns)
-    return columns
+        seen.extend(k for k in row if k not in seen)
+    return _ordered(seen, canonical)
+
+
+def _by_points(vote: Mapping[str, Cell]) -> Mapping[str, Cell]:
+    """A cumulative vote listed most points first, as the format asks; order means nothing."""
+    ids, pts = vote.get("vote"), vote.get("points")
+    if isinstance(ids, str) or isinstance(pts, str) or ids is None or pts is None:
+        return vote
+    if not isinstance(ids, Sequence) or not isinstance(pts, Sequence):
+        return vote
+    pairs = sorted(zip(ids, pts), key=lambda pair: -int(pair[1]))
+    return {**vote, "vote": [i for i, _ in pairs], "points": [p for _, p in pairs]}
 
 
 def write_pabulib(
@@ -255,29 +287,31 @@ def write_pabulib(
     ``meta`` must name ``vote_type`` and ``budget``; ``num_projects`` / ``num_votes`` are
     filled in. Each project needs ``project_id`` and ``cost``; each vote ``voter_id`` and
     ``vote`` (a sequence of project ids, best first for ordinal), plus ``points`` for
-    cumulative. Other keys become extra columns, in first-seen order.
+    cumulative (written most points first). Fields the format knows come in its order,
+    other keys after them as extra columns, in first-seen order.
     """
     for key in ("vote_type", "budget"):
         if key not in meta:
             raise ValueError(f"meta needs {key}")
     ids = {str(p["project_id"]) for p in projects}
     for v in votes:
-        named = v["vote"]
-        listed = [named] if isinstance(named, str) else [str(x) for x in named or ()]
+        listed = [p for p in _cell(v["vote"]).split(",") if p]
         if not ids.issuperset(listed):
             raise ValueError(f"vote {v['voter_id']} names an unknown project")
+    if meta["vote_type"] == "cumulative":
+        votes = [_by_points(v) for v in votes]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
     full = {**meta, "num_projects": len(projects), "num_votes": len(votes)}
     out.write("META\n")
     writer.writerow(["key", "value"])
-    writer.writerows([k, _cell(v)] for k, v in full.items())
-    for title, rows, first in (
-        ("PROJECTS", projects, ("project_id", "cost")),
-        ("VOTES", votes, ("voter_id", "vote")),
+    writer.writerows([k, _cell(full[k])] for k in _ordered(list(full), META_ORDER))
+    for title, rows, canonical in (
+        ("PROJECTS", projects, PROJECT_ORDER),
+        ("VOTES", votes, VOTE_ORDER),
     ):
         out.write(title + "\n")
-        columns = _columns(rows, first)
+        columns = _columns(rows, canonical)
         writer.writerow(columns)
         writer.writerows([_cell(r.get(c)) for c in columns] for r in rows)
     return out.getvalue()

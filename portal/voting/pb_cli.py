@@ -2,8 +2,8 @@
 
 ``pb tally FILE.pb [--rule R] [--tie-break T] [--json]`` recomputes an election from a file
 alone, with no database: the same pure `tally` code a voting round uses, so an official
-Pabulib outcome doubles as a regression check. ``pb import`` / ``pb export`` (which need the
-database) will register next to it in `add_commands`.
+Pabulib outcome doubles as a regression check. ``pb import`` / ``pb export`` need the database,
+so they live in `pb_db_cli` and register next to it here.
 """
 
 from __future__ import annotations
@@ -12,17 +12,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
-from portal.voting import tally
+from portal.voting import pb_db_cli, tally
 from portal.voting.pabulib import PabulibError, parse_pabulib
 
 EXIT_USAGE = 2
 
 
-def add_commands(subparsers: Any) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``pb`` and its sub-commands on the top-level CLI parser."""
-    pb = subparsers.add_parser("pb", help="Pabulib files: tally (import/export to come)")
+    pb = subparsers.add_parser("pb", help="Pabulib files: tally, import, export")
     commands = pb.add_subparsers(dest="pb_command", required=True)
     cmd = commands.add_parser("tally", help="tally a .pb file and print the funded project ids")
     cmd.add_argument("file", type=Path, help="a Pabulib .pb file")
@@ -37,6 +36,7 @@ def add_commands(subparsers: Any) -> None:
     )
     cmd.add_argument("--json", action="store_true", help='print {"selected": [...], "rule": R}')
     cmd.set_defaults(handler=run_tally)
+    pb_db_cli.add_db_commands(commands)  # import / export need the database
 
 
 def _fail(message: str) -> int:

@@ -15,7 +15,9 @@ Rules
 - ``greedy``: projects by score, highest first; fund each one that still fits, skip misfits.
   The standard city rule; equals pabutools ``greedy_utilitarian_welfare`` with ``Cost_Sat``.
 - ``greedy-no-skip``: the same, but stop at the first project that does not fit (Gdynia,
-  Wrocław). Honours META ``min_project_score_threshold`` when the file has one.
+  Wrocław). Like the other city variants below it honours the score threshold
+  (`Election.min_score`, META ``min_project_score_threshold``) when there is one; plain
+  ``greedy`` ignores it, to stay identical to pabutools.
 - ``greedy-threshold``: greedy over projects whose score reaches the threshold (Łódź,
   Warszawa 2026, Katowice). Defaults to lower-cost-first tie-breaking, which is what Łódź did.
 - ``greedy-exclusive``: greedy that also skips a project once another project of its
@@ -33,7 +35,7 @@ Rules
 - ``equalshares/add1-comparison``: equalshares.net's Add1 (start at floor(budget/n) per voter,
   keep adding 1 while the outcome stays within budget), then its comparison step: the Add1
   outcome is replaced by the greedy one only if more voters prefer greedy, where a voter
-  prefers the outcome that spends more on projects they voted for (Wieliczka 2023).
+  prefers the outcome that funds more of the projects they voted for (Wieliczka 2023).
 - ``phragmen``: sequential Phragmén for budgeting (Los, Christoff & Grossi, "Proportional
   budget allocations: towards a systematization", IJCAI 2022): voters share loads; the
   project that minimises its supporters' new maximal load is added; stop at the first
@@ -46,11 +48,14 @@ order, so "10" < "9"; pabutools' default) or `TieBreak.MIN_COST` (cheaper first,
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from itertools import accumulate, chain, repeat
+from operator import mul
 from typing import Protocol
 
 Number = int | Fraction
@@ -146,7 +151,37 @@ class _Prep:
     scores: list[Number]  # official-style score per project
     supporters: list[int]  # ballots naming the project
     tie_rank: list[int]
-    members: list[list[int]]  # per project: the ballot groups naming it
+
+
+def _groups(
+    election: Election, get: Callable[[str], int]
+) -> list[tuple[int, tuple[int, ...], tuple[int, ...]]]:
+    """Identical ballots merged into (weight, project indexes, points)."""
+    kind = election.vote_type
+    try:
+        if kind in (VoteType.APPROVAL, VoteType.CHOOSE_1):
+            # An approval ballot is a set: order and repeats carry no meaning. Grouping by
+            # tuple is C speed; the same set in another order only makes one more group.
+            raw = Counter(election.ballots)
+            if sum(map(len, map(set, raw))) != sum(map(len, raw)):  # a repeated id: rare
+                raw = Counter(tuple(set(b)) for b in map(frozenset, election.ballots))
+            return [(w, tuple(map(get, ballot)), ()) for ballot, w in raw.items()]
+        if kind is VoteType.ORDINAL:
+            ranked = Counter(election.ballots)
+            for ballot in ranked:
+                if len(set(ballot)) != len(ballot):
+                    raise ValueError(f"a ranking names a project twice: {ballot}")
+            return [(w, tuple(map(get, ballot)), ()) for ballot, w in ranked.items()]
+        assert election.points is not None  # noqa: S101 - Election checks this
+        merged: Counter[tuple[tuple[int, ...], tuple[int, ...]]] = Counter()
+        for (ballot, pts), w in Counter(zip(election.ballots, election.points)).items():
+            pairs = sorted(zip(map(get, ballot), pts))
+            if len(pairs) != len(ballot) or len({i for i, _ in pairs}) != len(pairs):
+                raise ValueError(f"a ballot and its points do not match: {ballot}")
+            merged[tuple(i for i, _ in pairs), tuple(v for _, v in pairs)] += w
+        return [(w, idx, pts) for (idx, pts), w in merged.items()]
+    except KeyError as exc:
+        raise ValueError(f"a ballot names an unknown project: {exc.args[0]}") from None
 
 
 def _prepare(election: Election, tie_break: TieBreak) -> _Prep:
@@ -154,44 +189,23 @@ def _prepare(election: Election, tie_break: TieBreak) -> _Prep:
     index = {pid: i for i, pid in enumerate(ids)}
     cost_of = {p.id: p.cost for p in election.projects}
     costs = [cost_of[pid] for pid in ids]
-    get = index.__getitem__
-    kind = election.vote_type
-    merged: Counter[tuple[tuple[int, ...], tuple[int, ...]]] = Counter()
-    try:
-        if election.points is None:
-            for ballot, w in Counter(election.ballots).items():
-                if kind is VoteType.ORDINAL:
-                    if len(set(ballot)) != len(ballot):
-                        raise ValueError(f"a ranking names a project twice: {ballot}")
-                    merged[tuple(map(get, ballot)), ()] += w
-                else:  # an approval ballot is a set: order and repeats carry no meaning
-                    merged[tuple(sorted(set(map(get, ballot)))), ()] += w
-        else:
-            for (ballot, pts), w in Counter(zip(election.ballots, election.points)).items():
-                pairs = sorted(zip(map(get, ballot), pts))
-                if len(pairs) != len(ballot) or len({i for i, _ in pairs}) != len(pairs):
-                    raise ValueError(f"a ballot and its points do not match: {ballot}")
-                merged[tuple(i for i, _ in pairs), tuple(v for _, v in pairs)] += w
-    except KeyError as exc:
-        raise ValueError(f"a ballot names an unknown project: {exc.args[0]}") from None
-    groups = [(w, idx, pts) for (idx, pts), w in merged.items()]
+    # Weight-1 groups first: a project's supporters then split into the many singles and
+    # the few repeated ballots by slicing (see `_split`).
+    groups = sorted(_groups(election, index.__getitem__), key=lambda t: t[0] != 1)
     n = len(ids)
-    members: list[list[int]] = [[] for _ in range(n)]
-    add = [m.append for m in members]
-    for g, (_, idx, _) in enumerate(groups):
-        for i in idx:
-            add[i](g)
-    weights = [w for w, _, _ in groups]
-    if all(w == 1 for w in weights):
-        supporters = [len(m) for m in members]
-    else:
-        supporters = [sum(map(weights.__getitem__, m)) for m in members]
+    # Supporters counted at C speed: weight-1 groups through Counter, the rest one by one.
+    count = Counter(chain.from_iterable(idx for w, idx, _ in groups if w == 1))
+    for w, idx, _ in groups:
+        if w != 1:
+            for i in idx:
+                count[i] += w
+    supporters = [count[i] for i in range(n)]
     scores: list[Number] = list(supporters)
-    if kind in (VoteType.CUMULATIVE, VoteType.ORDINAL):
+    if election.vote_type in (VoteType.CUMULATIVE, VoteType.ORDINAL):
         scores = [0] * n
         length = election.max_length or max((len(b) for _, b, _ in groups), default=0)
         for w, idx, pts in groups:
-            if kind is VoteType.CUMULATIVE:
+            if election.vote_type is VoteType.CUMULATIVE:
                 for i, v in zip(idx, pts):
                     scores[i] += w * v
             else:
@@ -204,9 +218,22 @@ def _prepare(election: Election, tie_break: TieBreak) -> _Prep:
     tie_rank = [0] * n
     for rank, i in enumerate(order):
         tie_rank[i] = rank
-    return _Prep(
-        ids, costs, len(election.ballots), groups, scores, supporters, tie_rank, members
-    )
+    return _Prep(ids, costs, len(election.ballots), groups, scores, supporters, tie_rank)
+
+
+def _members(prep: _Prep) -> list[list[int]]:
+    """Per project, the ballot groups naming it (only MES and Phragmén need these)."""
+    members: list[list[int]] = [[] for _ in prep.ids]
+    add = [m.append for m in members]
+    for g, (_, idx, _) in enumerate(prep.groups):
+        for i in idx:
+            add[i](g)
+    return members
+
+
+def _count(election: Election, score: Number) -> str:
+    unit = "vote" if election.vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1) else "point"
+    return f"{score} {unit}" + ("" if score == 1 else "s")
 
 
 def _money(election: Election, amount: Number) -> str:
@@ -278,7 +305,7 @@ def _greedy_walk(
         elif cost <= remaining:
             chosen.append(i)
             remaining -= cost
-            notes[i] = rep(True, f"funded{label}: {score} votes", remaining + cost)
+            notes[i] = rep(True, f"funded{label}: {_count(election, score)}", remaining + cost)
             for group in exclusive:
                 if pid in group:
                     blocked |= group - {pid}
@@ -304,6 +331,7 @@ def _threshold_split(
 
 
 def greedy(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    """Most votes (points) first; fund what fits, skip what does not."""
     prep = _prepare(election, tie_break)
     chosen, notes = _greedy_walk(
         election, prep, range(len(prep.ids)), remaining=election.budget
@@ -312,6 +340,7 @@ def greedy(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyRes
 
 
 def greedy_no_skip(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    """Greedy that stops at the first project that does not fit."""
     prep = _prepare(election, tie_break)
     notes: dict[int, ProjectReport] = {}
     eligible = _threshold_split(election, prep, notes)
@@ -324,6 +353,7 @@ def greedy_no_skip(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> 
 def greedy_threshold(
     election: Election, *, tie_break: TieBreak = TieBreak.MIN_COST
 ) -> TallyResult:
+    """Greedy among projects whose score reaches `Election.min_score`; cheaper wins ties."""
     prep = _prepare(election, tie_break)
     notes: dict[int, ProjectReport] = {}
     eligible = _threshold_split(election, prep, notes)
@@ -334,6 +364,7 @@ def greedy_threshold(
 
 
 def greedy_exclusive(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    """Greedy that skips a project once one of its `Election.exclusive` rivals is funded."""
     prep = _prepare(election, tie_break)
     notes: dict[int, ProjectReport] = {}
     eligible = _threshold_split(election, prep, notes)
@@ -375,9 +406,10 @@ def _utilities(election: Election, prep: _Prep) -> _Utilities:
     weights = [w for w, _, _ in prep.groups]
     if kind in (VoteType.APPROVAL, VoteType.CHOOSE_1):
         # Cost_Sat: a voter values a project at its cost, so each project has one utility.
+        voters = _members(prep)
         for i, cost in enumerate(costs):
             if cost > 0 and prep.supporters[i] > 0:
-                values[i], members[i] = [cost], [prep.members[i]]
+                values[i], members[i] = [cost], [voters[i]]
                 total[i] = cost * prep.supporters[i]
         return _Utilities(values, members, *_split(members, weights), weights, total)
     for g, (w, idx, pts) in enumerate(prep.groups):
@@ -398,11 +430,13 @@ def _utilities(election: Election, prep: _Prep) -> _Utilities:
 def _split(
     members: list[list[list[int]]], weights: list[int]
 ) -> tuple[list[list[list[int]]], list[list[list[int]]]]:
-    if all(w == 1 for w in weights):
-        return members, [[[] for _ in per_k] for per_k in members]
-    light = [[[g for g in grp if weights[g] == 1] for grp in per_k] for per_k in members]
-    heavy = [[[g for g in grp if weights[g] != 1] for grp in per_k] for per_k in members]
+    singles = bisect_left(weights, True, key=lambda w: w != 1)  # groups are sorted so
+    light = [[grp[: bisect_left(grp, singles)] for grp in per_k] for per_k in members]
+    heavy = [[grp[bisect_left(grp, singles) :] for grp in per_k] for per_k in members]
     return light, heavy
+
+
+_EXHAUSTED = -1  # the budget class of voters with nothing left; never counted
 
 
 @dataclass(slots=True)
@@ -410,6 +444,61 @@ class _MesRun:
     funded: list[tuple[int, int, Fraction]]  # project, round, rho
     dropped: dict[int, tuple[int, Fraction]]  # project -> round, what supporters could pay
     free: list[int]  # supported projects that cost nothing (taken up front)
+
+
+def _price(
+    need: int, den: int, vals: list[int], count: list[Counter[int]], num: list[int]
+) -> tuple[Fraction | None, int]:
+    """The lowest rho at which supporters, each paying ``min(budget, rho * u)``, raise ``need``.
+
+    ``count[k]`` maps budget class -> voters with utility ``vals[k]``; budgets are
+    ``num[c] / den`` and ``need`` is the cost times ``den``. Sorted by budget per unit of
+    utility, the first class that can pay its full share splits poor (pay everything) from
+    rich (pay rho * u); that test is monotone, so prefix sums and a binary search find it
+    with C-speed loops. Returns ``(None, available)`` when the supporters cannot raise
+    ``need`` at all. The result is the same exact rho as pabutools' voter-by-voter scan.
+    """
+    if len(vals) == 1:  # one utility (approval): compare budgets directly
+        counted = count[0]
+        counted.pop(_EXHAUSTED, None)
+        if not counted:
+            return None, 0
+        order = sorted(counted, key=num.__getitem__)
+        buds = list(map(num.__getitem__, order))
+        ws = list(map(counted.__getitem__, order))
+        paid = [0, *accumulate(map(mul, buds, ws))]
+        if paid[-1] < need:
+            return None, paid[-1]
+        left = [0, *accumulate(ws)]
+        voters = left[-1]
+        j = bisect_left(
+            range(len(buds)), True, key=lambda j: need - paid[j] <= buds[j] * (voters - left[j])
+        )
+        return Fraction(need - paid[j], den * vals[0] * (voters - left[j])), paid[-1]
+    lcm = math.lcm(*vals)
+    entries: list[tuple[int, int, int, int]] = []
+    for k, u in enumerate(vals):
+        counted = count[k]
+        counted.pop(_EXHAUSTED, None)
+        buds = list(map(num.__getitem__, counted))
+        keys = buds if len(vals) == 1 else list(map(mul, buds, repeat(lcm // u)))
+        entries.extend(zip(keys, buds, repeat(u), counted.values()))
+    if not entries:
+        return None, 0
+    entries.sort()
+    _, buds, us, ws = zip(*entries)
+    paid = [0, *accumulate(map(mul, buds, ws))]
+    used = [0, *accumulate(map(mul, us, ws))]
+    if paid[-1] < need:
+        return None, paid[-1]
+    total = used[-1]
+
+    def pays_in_full(j: int) -> bool:
+        # rho_j = (need - paid[j]) / (total - used[j]); can class j pay rho_j * u in full?
+        return (need - paid[j]) * us[j] <= buds[j] * (total - used[j])
+
+    j = bisect_left(range(len(entries)), True, key=pays_in_full)
+    return Fraction(need - paid[j], den * (total - used[j])), paid[-1]
 
 
 def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
@@ -425,7 +514,7 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
     costs, values = prep.costs, ut.values
     den = per_voter.denominator
     num = [per_voter.numerator]
-    zero = -1
+    zero = _EXHAUSTED
     cls = [0] * len(prep.groups)
     of = cls.__getitem__
     stale: dict[int, Fraction] = {}
@@ -452,37 +541,15 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
                 break  # every later project is dearer, even counted exactly
             if best is not None and stale[i] > best:
                 continue
-            vals = values[i]
-            lcm = math.lcm(*vals)
-            entries = []
-            avail = rest = 0
-            for k, u in enumerate(vals):
-                step = lcm // u
-                count = Counter(map(of, ut.light[i][k]))
-                for g in ut.heavy[i][k]:
-                    count[cls[g]] += ut.weights[g]
-                for c, w in count.items():
-                    if c != zero:
-                        bud = num[c]
-                        entries.append((bud * step, bud, u, w))
-                        avail += w * bud
-                        rest += w * u
-            need = costs[i] * den
-            if avail < need:
+            count = [Counter(map(of, light)) for light in ut.light[i]]
+            for k, heavy in enumerate(ut.heavy[i]):
+                for g in heavy:
+                    count[k][cls[g]] += ut.weights[g]
+            rho, avail = _price(costs[i] * den, den, values[i], count, num)
+            if rho is None:
                 run.dropped[i] = (rnd, Fraction(avail, den))
                 del stale[i], rough[i]
                 continue
-            entries.sort()
-            paid = 0
-            rho = None
-            for _, bud, u, w in entries:
-                # rho = (need - paid) / (den * rest); can this class pay rho * u in full?
-                if (need - paid) * u <= bud * rest:
-                    rho = Fraction(need - paid, den * rest)
-                    break
-                paid += w * bud
-                rest -= w * u
-            assert rho is not None  # noqa: S101 - avail >= need guarantees a payer
             stale[i], rough[i] = rho, float(rho)
             if best is None or rho < best or (rho == best and rank[i] < rank[best_i]):
                 best, best_i, best_rough = rho, i, rough[i]
@@ -499,6 +566,7 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
             den = new_den
         unit = big * (den // small)
         for k, groups in enumerate(ut.members[best_i]):
+            # Everyone in a class pays the same: each class moves to one new class.
             pay = unit * values[best_i][k]
             moves: dict[int, int] = {}
             for g in groups:
@@ -608,12 +676,14 @@ def _add1_equalshares(election: Election, prep: _Prep, ut: _Utilities) -> _MesRu
 
 
 def equal_shares(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    """MES with budget/n per voter; may leave money unspent (see the completions)."""
     prep, ut = _mes_setup(election, tie_break)
     chosen, notes = _mes_outcome(election, prep, _plain_mes(election, prep, ut))
     return _result("equalshares", election, prep, chosen, notes)
 
 
 def equal_shares_greedy(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    """MES, then greedy by votes (points) with what is left."""
     prep, ut = _mes_setup(election, tie_break)
     chosen, notes = _mes_outcome(election, prep, _plain_mes(election, prep, ut))
     chosen = _complete(election, prep, chosen, notes)
@@ -621,6 +691,7 @@ def equal_shares_greedy(election: Election, *, tie_break: TieBreak = TieBreak.ID
 
 
 def equal_shares_add1(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    """MES with every share raised by 1 until the outcome is exhaustive (pabutools' Add1)."""
     prep, ut = _mes_setup(election, tie_break)
     chosen, notes = _mes_outcome(election, prep, _add1_iterated(election, prep, ut))
     return _result("equalshares/add1", election, prep, chosen, notes)
@@ -629,6 +700,7 @@ def equal_shares_add1(election: Election, *, tie_break: TieBreak = TieBreak.ID) 
 def equal_shares_add1_greedy(
     election: Election, *, tie_break: TieBreak = TieBreak.ID
 ) -> TallyResult:
+    """pabutools' Add1, then greedy completion."""
     prep, ut = _mes_setup(election, tie_break)
     chosen, notes = _mes_outcome(election, prep, _add1_iterated(election, prep, ut))
     chosen = _complete(election, prep, chosen, notes)
@@ -636,11 +708,15 @@ def equal_shares_add1_greedy(
 
 
 def _prefer_counts(prep: _Prep, first: set[int], second: set[int]) -> tuple[int, int]:
-    """Voters who get more money spent on their projects under `first`, and under `second`."""
+    """Voters for whom `first` funds more of their projects than `second`, and vice versa.
+
+    Counting projects (not money) is what reproduces the figures Wieliczka published for its
+    comparison step: 1,615 voters preferred the equal-shares outcome and 873 the greedy one.
+    """
     pro = con = 0
     for w, idx, _ in prep.groups:
-        a = sum(prep.costs[i] for i in idx if i in first)
-        b = sum(prep.costs[i] for i in idx if i in second)
+        a = sum(1 for i in idx if i in first)
+        b = sum(1 for i in idx if i in second)
         if a > b:
             pro += w
         elif b > a:
@@ -651,6 +727,7 @@ def _prefer_counts(prep: _Prep, first: set[int], second: set[int]) -> tuple[int,
 def equal_shares_add1_comparison(
     election: Election, *, tie_break: TieBreak = TieBreak.ID
 ) -> TallyResult:
+    """equalshares.net's Add1, kept unless more voters prefer the greedy outcome."""
     prep, ut = _mes_setup(election, tie_break)
     chosen, notes = _mes_outcome(election, prep, _add1_equalshares(election, prep, ut))
     rival, rival_notes = _greedy_walk(
@@ -666,6 +743,7 @@ def equal_shares_add1_comparison(
 
 
 def phragmen(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    """Sequential Phragmén: spread load evenly; stop at the first project that does not fit."""
     if election.vote_type not in (VoteType.APPROVAL, VoteType.CHOOSE_1):
         raise ValueError("phragmen needs approval or choose-1 ballots")
     prep = _prepare(election, tie_break)
@@ -673,7 +751,7 @@ def phragmen(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyR
     # A voter's load is the load set by the last funded project they approve: a class per
     # funded project. `load_sum[j]` is the supporters' total load of project j, over `den`.
     open_ = [c <= election.budget and support[j] > 0 for j, c in enumerate(costs)]
-    supp = prep.members
+    supp = _members(prep)
     den, loads, cls = 1, [0], [0] * len(prep.groups)
     load_sum = [0] * len(costs)
     spent, rnd = 0, 0

@@ -1,11 +1,12 @@
 """Browser tests: a live `python server.py` in a subprocess and Debian chromium through Playwright.
 
-Fixtures (all browser tests are plain `def` tests using the Playwright *sync* API, which does not
-clash with pytest-asyncio auto mode as long as no event loop runs in the test thread):
+Fixtures (all browser tests are plain `def` tests using the Playwright *sync* API; it is stopped
+when the run leaves this directory, so later pytest-asyncio tests in the same session still work):
 
 * `live_server` (session): the real entry point on a free port with a throw-away data directory;
   `WARGA_BASE_URL` points at it so links in mails work.
-* `browser` (session): chromium from /usr/bin/chromium (never `playwright install`).
+* `browser`: chromium from /usr/bin/chromium (never `playwright install`), one instance for
+  the whole run of tests/browser, stopped when the run moves on to other (async) tests.
 * `accounts` (session): one account per role with a known password, created with the CLI
   (`python -m portal users create`); the "resident" account is verified through the browser.
 * `role_state` (session): logs in once per role and caches the storage state (cookies), so the
@@ -237,20 +238,58 @@ def accounts(create_user: Callable[..., Account]) -> dict[str, Account]:
 # Browser
 
 
+class _Chromium:
+    """One Playwright + chromium for the browser tests, started on first use and stopped as soon
+    as the run leaves tests/browser (see pytest_runtest_teardown below).
+
+    The sync API keeps its event loop "running" in this thread while Playwright is alive, so
+    pytest-asyncio tests that run later in the same session would fail with "Runner.run() cannot
+    be called from a running event loop". Stopping it after the last browser test avoids that.
+    """
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    def get(self) -> Any:
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        return self._browser
+
+    def stop(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+
+
+_CHROMIUM = _Chromium()
+BROWSER_DIR = Path(__file__).resolve().parent
+
+
 @pytest.fixture(scope="session")
-def playwright_instance() -> Iterator[Any]:
+def _chromium_session() -> Iterator[_Chromium]:
+    yield _CHROMIUM
+    _CHROMIUM.stop()
+
+
+@pytest.fixture
+def browser(_chromium_session: _Chromium) -> Any:
     _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
+    return _chromium_session.get()
 
 
-@pytest.fixture(scope="session")
-def browser(playwright_instance: Any) -> Iterator[Any]:
-    instance = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-    yield instance
-    instance.close()
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    yield  # fixtures (pages, contexts) are torn down first
+    if nextitem is None or BROWSER_DIR not in Path(str(nextitem.path)).parents:
+        _CHROMIUM.stop()
 
 
 @dataclass
@@ -300,7 +339,7 @@ def verify_resident(page: Any, server: LiveServer, nik: str, kelurahan_index: in
 
 
 @pytest.fixture(scope="session")
-def role_state(request: pytest.FixtureRequest, browser: Any, live_server: LiveServer,
+def role_state(request: pytest.FixtureRequest, _chromium_session: _Chromium, live_server: LiveServer,
                nik_factory: Callable[[], str]) -> Callable[[str], dict[str, Any] | None]:
     """`role_state(role)` -> Playwright storage state of a logged-in session (None: anonymous).
     The role accounts are only created when a test first asks for a role."""
@@ -309,7 +348,7 @@ def role_state(request: pytest.FixtureRequest, browser: Any, live_server: LiveSe
     def get(role: str) -> dict[str, Any] | None:
         if role not in cache:
             accounts: dict[str, Account] = request.getfixturevalue("accounts")
-            context = browser.new_context(viewport=WIDE)
+            context = _chromium_session.get().new_context(viewport=WIDE)
             try:
                 page = context.new_page()
                 login(page, live_server, accounts[role])
@@ -408,3 +447,19 @@ class Outbox:
 @pytest.fixture(scope="session")
 def outbox(live_server: LiveServer) -> Outbox:
     return Outbox(live_server.outbox_dir)
+
+
+# --------------------------------------------------------------------------------------------
+# Failure reports: show what the server logged (the data dir is a pytest temp dir that other
+# test runs may rotate away before anyone looks).
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    server = getattr(item, "funcargs", {}).get("live_server")
+    if report.failed and isinstance(server, LiveServer):
+        tail = server.log_tail(6000)
+        tracebacks = tail[tail.find("Traceback"):] if "Traceback" in tail else tail
+        report.sections.append(("live server log (tail)", tracebacks))

@@ -14,7 +14,10 @@ async def test_healthz_reports_database_kind(client) -> None:  # type: ignore[no
     assert r.status_code == 200
     body = r.json()
     assert body["database"] in ("sqlite", "postgres")
-    assert body["migrations"]["latest"] == "0002_audit_append_only"
+    from portal.core.health import migrations_on_disk
+
+    assert body["migrations"]["latest"] == migrations_on_disk()[-1]
+    assert migrations_on_disk()[:2] == ["0001_initial", "0002_audit_append_only"]
 
 
 class _SMTPHandler(socketserver.StreamRequestHandler):

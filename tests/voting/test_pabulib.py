@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
-from portal.voting import tally
+from portal.voting import pb_cli, tally
 from portal.voting.pabulib import PabulibError, parse_pabulib, write_pabulib
 
 APPROVAL = """META
@@ -91,7 +96,7 @@ def test_parse_ordinal_keeps_rank_order() -> None:
 
 ERRORS = [
     # A vote for a project the file does not list.
-    (APPROVAL.replace("v3;1;", "v3;7;"), "line 19: unknown project"),
+    (APPROVAL.replace("v3;1;", "v3;7;"), "line 20: unknown project"),
     # No VOTES section at all.
     (APPROVAL.split("VOTES")[0], "missing section"),
     # Scoring ballots are not tallied by Warga.
@@ -126,7 +131,7 @@ def test_write_then_parse_round_trips() -> None:
               "vote_type": "cumulative", "rule": "greedy"},
         projects=[
             {"project_id": "a", "cost": 10, "name": 'Taman "Hijau"'},
-            {"project_id": "b", "cost": 20, "selected": 1},
+            {"project_id": "b", "selected": 1, "cost": 20, "score": 5},
         ],
         votes=[
             {"voter_id": "o-1", "vote": ["a", "b"], "points": [1, 2]},
@@ -138,10 +143,14 @@ def test_write_then_parse_round_trips() -> None:
     assert parsed.meta_value("budget") == "100.5"
     assert parsed.meta_value("num_votes") == "2"
     assert parsed.meta_value("description") == "Export; anonymised"
-    assert parsed.election.ballots == (("a", "b"), ("b",))
-    assert parsed.election.points == ((1, 2), (3,))
-    assert parsed.project_columns == ("project_id", "cost", "name", "selected")
-    assert parsed.project_rows[0][2] == 'Taman "Hijau"'
+    # Cumulative votes are written most points first; META follows the format's field order.
+    assert parsed.election.ballots == (("b", "a"), ("b",))
+    assert parsed.election.points == ((2, 1), (3,))
+    assert [k for k, _ in parsed.meta] == [
+        "description", "num_projects", "num_votes", "budget", "vote_type", "rule"
+    ]
+    assert parsed.project_columns == ("project_id", "cost", "score", "name", "selected")
+    assert parsed.project_rows[0][3] == 'Taman "Hijau"'
     assert parsed.official_selected == ("b",)
     assert parsed.voter_ids == ("o-1", "o-2")
 
@@ -161,4 +170,76 @@ def test_write_refuses_invalid_values(
     meta: dict[str, object], votes: list[dict[str, object]], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        write_pabulib(meta=meta, projects=[{"project_id": "a", "cost": 1}], votes=votes)  # type: ignore[arg-type]
+        projects = [{"project_id": "a", "cost": 1}]
+        write_pabulib(meta=meta, projects=projects, votes=votes)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- python -m portal pb tally
+
+
+def _tally_cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    pb_cli.add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["pb", "tally", *argv])
+    result: int = args.handler(args)
+    return result
+
+
+@pytest.fixture
+def pb_file(tmp_path: Path) -> Path:
+    path = tmp_path / "district.pb"
+    path.write_text(APPROVAL, encoding="utf-8")
+    return path
+
+
+CLI_CASES = [
+    # The file's META rule (greedy) by default: 1 (60), then 10 (50) does not fit, 9 does.
+    ([], '{"selected": ["1", "9"], "rule": "greedy"}'),
+    # Another rule by name; the threshold of 2 votes leaves 9 out.
+    (["--rule", "greedy-threshold"], '{"selected": ["1"], "rule": "greedy-threshold"}'),
+    (["--rule", "greedy-no-skip"], '{"selected": ["1"], "rule": "greedy-no-skip"}'),
+]
+
+
+@pytest.mark.parametrize(("argv", "printed"), CLI_CASES)
+def test_cli_prints_json(
+    pb_file: Path, argv: list[str], printed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _tally_cli(str(pb_file), "--json", *argv) == 0
+    assert capsys.readouterr().out.strip() == printed
+
+
+def test_cli_prints_one_id_per_line(pb_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _tally_cli(str(pb_file), "--tie-break", "min-cost") == 0
+    assert capsys.readouterr().out.splitlines() == ["1", "9"]
+
+
+def test_cli_fails_with_exit_2_and_a_message(
+    pb_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.pb"
+    bad.write_text("not a pabulib file", encoding="utf-8")
+    cumulative = tmp_path / "cumulative.pb"
+    cumulative.write_text(
+        "META\nkey;value\nbudget;10\nvote_type;cumulative\nrule;phragmen\n"
+        "PROJECTS\nproject_id;cost\na;5\nVOTES\nvoter_id;vote;points\n1;a;3\n",
+        encoding="utf-8",
+    )
+    for argv, message in [
+        ([str(pb_file), "--rule", "lottery"], "unknown rule 'lottery'"),
+        ([str(tmp_path / "missing.pb")], "cannot read"),
+        ([str(bad)], "not a usable Pabulib file"),
+        ([str(cumulative)], "phragmen needs approval"),
+    ]:
+        assert _tally_cli(*argv) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_python_m_portal_pb_tally_runs(pb_file: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "portal", "pb", "tally", str(pb_file), "--json"],
+        capture_output=True, text=True, cwd=root, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"selected": ["1", "9"], "rule": "greedy"}

@@ -73,7 +73,7 @@ def test_rejected_project_reports_what_its_supporters_could_pay() -> None:
 
 def test_greedy_completion_marks_what_it_added() -> None:
     result = tally.equal_shares_greedy(_election(*SMALL_GROUP))
-    assert result.report("b").note == "funded by greedy completion: 1 votes"
+    assert result.report("b").note == "funded by greedy completion: 1 vote"
 
 
 def test_cumulative_utilities_are_points() -> None:

@@ -69,11 +69,16 @@ POINTS: dict[str, Run] = {  # cumulative and ordinal: scores are (positional) po
 }
 
 
+def _runs(name: str) -> dict[str, Run]:
+    approval = EXPECTED[name]["_info"]["vote_type"] in ("approval", "choose-1")
+    return APPROVAL if approval else POINTS
+
+
 def _cases() -> list[tuple[str, str]]:
     cases = []
     for name in SMALL:
         for key, ref in EXPECTED[name].items():
-            if isinstance(ref, dict) and ref.get("selected") is not None and key in APPROVAL | POINTS:
+            if key in _runs(name) and ref.get("selected") is not None:
                 cases.append((name, key))
     return cases
 
@@ -89,12 +94,7 @@ def _parsed(name: str) -> PabulibFile:
 
 @pytest.mark.parametrize(("name", "key"), _cases())
 def test_outcome_matches_pabutools(name: str, key: str) -> None:
-    parsed = _parsed(name)
-    approval = parsed.election.vote_type in (tally.VoteType.APPROVAL, tally.VoteType.CHOOSE_1)
-    run = (APPROVAL if approval else POINTS).get(key)
-    if run is None:
-        pytest.skip(f"{key} is not a rule for {parsed.election.vote_type} ballots")
-    result = run(parsed.election)
+    result = _runs(name)[key](_parsed(name).election)
     assert sorted(result.selected) == EXPECTED[name][key]["selected"]
     assert result.total_cost == EXPECTED[name][key]["total_cost"]
 
@@ -113,6 +113,20 @@ def test_meta_rule_reproduces_what_the_city_funded(name: str) -> None:
 def test_file_parses_to_the_counts_meta_states(name: str) -> None:
     parsed = _parsed(name)
     info = EXPECTED[name]["_info"]
-    assert len(parsed.election.ballots) == info["n_voters"] == int(parsed.meta_value("num_votes") or 0)
+    stated = int(parsed.meta_value("num_votes") or 0)
+    assert len(parsed.election.ballots) == info["n_voters"] == stated
     assert len(parsed.election.projects) == info["n_projects"]
     assert parsed.election.budget == info["budget"]
+
+
+def test_comparison_step_counts_match_wieliczka_published_figures() -> None:
+    # Wieliczka 2023 published its comparison: 1,615 voters preferred equal shares, 873 greedy.
+    name = "Poland_Wieliczka_2023_Green_Budget.pb"
+    if name not in SMALL:
+        pytest.skip(f"{name} is not in shared/pb")
+    election = _parsed(name).election
+    prep, ut = tally._mes_setup(election, ID)
+    add1 = {i for i, _, _ in tally._add1_equalshares(election, prep, ut).funded}
+    greedy = tally.greedy(election).selected
+    rival = {prep.ids.index(pid) for pid in greedy}
+    assert tally._prefer_counts(prep, add1, rival) == (1615, 873)

@@ -1,4 +1,5 @@
-"""Greedy rules: by votes, skipping misfits, and the city variants (no-skip, threshold, exclusive)."""
+"""Greedy rules: by votes, skipping misfits; and the city variants (no-skip, threshold,
+exclusive)."""
 
 from __future__ import annotations
 

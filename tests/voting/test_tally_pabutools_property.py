@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from portal.voting import tally
 
-pabutools = pytest.importorskip("pabutools")
+pytest.importorskip("pabutools")
 
-from pabutools.election import (  # noqa: E402
+from pabutools.election import (  # type: ignore[import-untyped]  # noqa: E402
     Additive_Cardinal_Sat,
     ApprovalBallot,
     ApprovalProfile,
@@ -27,8 +27,8 @@ from pabutools.election import (  # noqa: E402
     CumulativeProfile,
     Instance,
 )
-from pabutools.election import Project as PProject  # noqa: E402
-from pabutools.rules import (  # noqa: E402
+from pabutools.election import Project as PProject  # type: ignore[import-untyped]  # noqa: E402
+from pabutools.rules import (  # type: ignore[import-untyped]  # noqa: E402
     completion_by_rule_combination,
     greedy_utilitarian_welfare,
     method_of_equal_shares,

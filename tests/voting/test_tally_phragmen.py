@@ -42,7 +42,8 @@ def test_phragmen_outcomes(
 
 
 def test_phragmen_explains_where_it_stopped() -> None:
-    result = tally.phragmen(_election({"a": 60, "b": 50, "c": 30}, ["a"] * 3 + ["b"] * 2 + ["c"], 100))
+    ballots = ["a"] * 3 + ["b"] * 2 + ["c"]
+    result = tally.phragmen(_election({"a": 60, "b": 50, "c": 30}, ballots, 100))
     assert result.report("a").round == 1
     assert result.report("b").note == "did not fit: Rp 40 left, costs Rp 50"
     assert result.report("c").note.startswith("not reached")

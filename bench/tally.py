@@ -1,0 +1,171 @@
+"""Benchmark: Warga's tally vs pabutools 1.2.3 on the shared Pabulib instances (not a test).
+
+    python bench/tally.py [--only SUBSTRING] [--pabutools-limit 60]
+
+For each file and rule it times our rule call and pabutools' call for the same rule in the same
+process, and prints the ratio. Times are CPU seconds (`time.process_time`), which stay
+comparable when other jobs share the machine; wall time is close to it on an idle machine.
+Like ``shared/pb/RULES.md``, rule times exclude parsing (both parse times are printed per
+file) and pabutools' include its satisfaction-profile build.
+pabutools is skipped where ``expected.json`` recorded more than ``--pabutools-limit`` seconds
+(or a timeout); the recorded figure is then printed, marked "rec".
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from portal.voting import tally  # noqa: E402
+from portal.voting.pabulib import parse_pabulib  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "pb"
+
+# Warga rule -> expected.json key, per vote type (the keys pb_expected.py also compares).
+KEYS = {
+    "approval": {
+        "greedy": "greedy_cost_sat",
+        "equalshares": "mes_cost",
+        "equalshares/greedy": "mes_cost_greedy",
+        "phragmen": "seq_phragmen",
+        "equalshares/add1": "mes_cost_add1",
+    },
+    "cumulative": {
+        "greedy": "greedy_points",
+        "equalshares": "mes_cardinal",
+        "equalshares/greedy": "mes_cardinal_greedy",
+    },
+    "ordinal": {"greedy": "greedy_points", "equalshares": "mes_points"},
+}
+KEYS["choose-1"] = KEYS["approval"]
+
+
+def _pabutools_calls(path: Path, vote_type: str) -> tuple[float, dict[str, Callable[[], Any]]]:
+    from pabutools.election import (  # type: ignore[import-untyped]
+        Additive_Cardinal_Sat,
+        Cost_Sat,
+        parse_pabulib as pabu_parse,
+    )
+    from pabutools.election.satisfaction import (  # type: ignore[import-untyped]
+        AdditiveSatisfaction,
+    )
+    from pabutools.rules import (  # type: ignore[import-untyped]
+        completion_by_rule_combination,
+        greedy_utilitarian_welfare,
+        method_of_equal_shares,
+        sequential_phragmen,
+    )
+
+    start = time.process_time()
+    inst, prof = pabu_parse(str(path))
+    parse_s = time.process_time() - start
+    length = int(inst.meta.get("max_length") or max((len(b) for b in prof), default=0))
+
+    def points(_i: Any, _p: Any, ballot: Any, project: Any, _pre: Any) -> Any:
+        if vote_type == "cumulative":
+            return ballot.get(project, 0)
+        return length - ballot.position(project) if project in ballot else 0
+
+    class Points(AdditiveSatisfaction):  # type: ignore[misc]
+        def __init__(self, instance: Any, profile: Any, ballot: Any) -> None:
+            super().__init__(instance, profile, ballot, points)
+
+    class PointsTimesCost(AdditiveSatisfaction):  # type: ignore[misc]
+        def __init__(self, instance: Any, profile: Any, ballot: Any) -> None:
+            super().__init__(
+                instance, profile, ballot, lambda *a: points(*a) * a[3].cost
+            )
+
+    approval = vote_type in ("approval", "choose-1")
+    greedy_sat = Cost_Sat if approval else PointsTimesCost
+    mes_sat = Cost_Sat if approval else Points
+    if vote_type == "cumulative":
+        mes_sat = Additive_Cardinal_Sat
+    calls: dict[str, Callable[[], Any]] = {
+        "greedy": lambda: greedy_utilitarian_welfare(inst, prof, sat_class=greedy_sat),
+        "equalshares": lambda: method_of_equal_shares(inst, prof, sat_class=mes_sat),
+        "equalshares/greedy": lambda: completion_by_rule_combination(
+            inst,
+            prof,
+            [method_of_equal_shares, greedy_utilitarian_welfare],
+            [{"sat_class": mes_sat}, {"sat_class": greedy_sat}],
+        ),
+        "phragmen": lambda: sequential_phragmen(inst, prof),
+        "equalshares/add1": lambda: method_of_equal_shares(
+            inst, prof, sat_class=Cost_Sat, voter_budget_increment=1
+        ),
+    }
+    return parse_s, calls
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--pabutools-limit", type=float, default=60.0)
+    args = ap.parse_args()
+    expected = json.loads((SHARED / "expected.json").read_text())
+    files = sorted(
+        (p for p in SHARED.glob("*.pb") if args.only in p.name), key=lambda p: p.stat().st_size
+    )
+    print(f"{'file / rule':<52}{'ours s':>9}{'pabutools s':>16}{'ratio':>9}  same")
+    for path in files:
+        info = expected.get(path.name, {})
+        start = time.process_time()
+        parsed = parse_pabulib(path.read_text(encoding="utf-8-sig"))
+        ours_parse = time.process_time() - start
+        vote_type = parsed.election.vote_type.value
+        wanted = KEYS[vote_type]
+        # Add1 is a loop of full MES runs: only timed where pabutools finished it.
+        runnable = {
+            rule: key
+            for rule, key in wanted.items()
+            if rule != "equalshares/add1" or info.get(key, {}).get("seconds") is not None
+        }
+        slow = {
+            rule
+            for rule, key in runnable.items()
+            if (info.get(key, {}).get("seconds") or 1e9) > args.pabutools_limit
+        }
+        pabu_parse_s, calls = (0.0, {})
+        if set(runnable) - slow:
+            pabu_parse_s, calls = _pabutools_calls(path, vote_type)
+        # Both parsed elections are long-lived: keep the cycle collector from re-walking them
+        # inside either side's timed call.
+        gc.collect()
+        gc.freeze()
+        voters = len(parsed.election.ballots)
+        print(f"{path.name} ({vote_type}, {voters} voters): parse ours {ours_parse:.2f} s, "
+              f"pabutools {pabu_parse_s:.2f} s" + (" (not parsed)" if not calls else ""))
+        for rule, key in runnable.items():
+            start = time.process_time()
+            result = tally.RULES[rule](parsed.election)
+            ours = time.process_time() - start
+            record = info.get(key, {})
+            if rule in slow:
+                theirs = record.get("seconds")
+                shown = f"{theirs:.2f} rec" if theirs is not None else "timeout rec"
+                same = sorted(result.selected) == record.get("selected")
+            else:
+                start = time.process_time()
+                alloc = calls[rule]()
+                theirs = time.process_time() - start
+                shown = f"{theirs:.3f}"
+                same = sorted(result.selected) == sorted(p.name for p in alloc)
+            ratio = f"{theirs / ours:.0f}x" if theirs is not None and ours > 0 else "-"
+            unknown = record.get("selected") is None and rule in slow
+            mark = "yes" if same else ("n/a" if unknown else "NO")
+            print(f"  {rule:<50}{ours:>9.3f}{shown:>16}{ratio:>9}  {mark}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
