@@ -33,3 +33,13 @@ def test_vendored_htmx_is_pinned_with_licence() -> None:
     import hashlib
 
     assert hashlib.sha256((static / "htmx.min.js").read_bytes()).hexdigest() == version[2]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_scrolling_table_wrappers_are_keyboard_reachable(name: str) -> None:
+    """axe 'scrollable-region-focusable': a sideways-scrolling region must take focus."""
+    import re
+
+    source = (TEMPLATE_DIR / name).read_text(encoding="utf-8")
+    for tag in re.findall(r"<div[^>]*class=\"table-wrap\"[^>]*>", source):
+        assert 'tabindex="0"' in tag and "aria-label" in tag, f"{name}: {tag}"

@@ -190,10 +190,6 @@ def test_registration_errors_without_javascript(new_page: Callable[..., Any], sh
     shoot(page, "nojs-register-errors")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "APP BUG templates/_macros/forms.html:17-22: with trim_blocks the {% if %} attributes are glued "
-    "together (`requiredaria-invalid=\"true\"`), so fields with an error lose `required` and "
-    "`aria-invalid`; put a space inside each {% if %} before the attribute"))
 def test_field_errors_are_exposed_to_assistive_technology(new_page: Callable[..., Any]) -> None:
     page = new_page(java_script_enabled=False)
     submit_bad_registration(page)

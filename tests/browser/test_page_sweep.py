@@ -36,12 +36,7 @@ REPORT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Violations already reported to the app's owners: (axe rule or problem prefix, path pattern) ->
 # where and how to fix. They do not fail the sweep; a test that meets only these is marked xfail
 # with the list, so they stay visible in every run. Remove an entry once the template is fixed.
-KNOWN_ISSUES: dict[tuple[str, str], str] = {
-    ("scrollable-region-focusable", "/admin/jobs"): (
-        "templates/admin/jobs.html:6 (same pattern in admin/outbox.html:10 and admin/_user_rows.html:4): "
-        "the overflow-x .table-wrap is not keyboard-focusable when the table has no links; use "
-        "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"{{ _('Jobs') }}\">"),
-}
+KNOWN_ISSUES: dict[tuple[str, str], str] = {}
 
 LINKS_JS = "(sel) => Array.from(document.querySelectorAll(sel), a => a.href)"
 
