@@ -59,6 +59,11 @@ def job_handlers(services: Services) -> Mapping[str, jobs.Handler]:
     return {"mail.smtp": send_mail, **proposal_routes.job_handlers(services)}
 
 
+def periodic_jobs() -> list[jobs.Periodic]:
+    """Recurring sweeps of every domain (each kind also needs a handler in job_handlers)."""
+    return []
+
+
 def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
     """`manage_database=False` leaves Tortoise set-up to the caller (tests own their database)."""
     services = build_services(settings)
@@ -74,7 +79,8 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url),
                                     generate_schemas=False):
             stop = asyncio.Event()
-            worker = (asyncio.create_task(jobs.work(job_handlers(services), stop))
+            worker = (asyncio.create_task(jobs.work(job_handlers(services), stop,
+                                                       periodics=periodic_jobs()))
                       if settings.run_jobs_in_process else None)
             try:
                 yield

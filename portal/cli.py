@@ -156,7 +156,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     async def body(settings: Settings) -> int:
-        from portal.app import build_services, job_handlers
+        from portal.app import build_services, job_handlers, periodic_jobs
         from portal.core import jobs
 
         stop = asyncio.Event()
@@ -167,12 +167,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         if args.once:
             handlers = job_handlers(build_services(settings))
+            await jobs.schedule_periodic(periodic_jobs())
             count = 0
             while await jobs.run_one(handlers, "cli-once"):
                 count += 1
             print(f"ran {count} jobs")
             return 0
-        await jobs.work(job_handlers(build_services(settings)), stop)
+        await jobs.work(job_handlers(build_services(settings)), stop, periodics=periodic_jobs())
         return 0
 
     return _with_db(body)(args)

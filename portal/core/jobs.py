@@ -7,6 +7,9 @@
   worker that dies leaves its lease to expire and the job is picked up again; handlers must
   therefore be idempotent, which every handler in the portal is.
 - Failures retry with exponential back-off until `max_attempts`, then the job is `failed`.
+- Periodic work (sweeps for deadlines, digests, phase changes) is a `Periodic` kind: each time
+  slot of its interval gets one job whose key names the slot, so any number of workers
+  scheduling the same slot still produce one run.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ import asyncio
 import json
 import logging
 import secrets
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import nullcontext
-from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +36,29 @@ log = logging.getLogger("portal.jobs")
 
 Handler = Callable[[Mapping[str, Any]], Awaitable[None]]
 LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job kind run once per `every` (the handler gets the slot's start as `slot`)."""
+
+    kind: str
+    every: timedelta
+
+    def slot(self, now: datetime) -> datetime:
+        seconds = int(self.every.total_seconds())
+        return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
+
+
+async def schedule_periodic(periodics: Iterable[Periodic], now: datetime | None = None) -> int:
+    """Enqueue the current slot of each periodic kind; returns how many were new."""
+    now = now or utcnow()
+    created = 0
+    for periodic in periodics:
+        slot = periodic.slot(now)
+        created += await enqueue(periodic.kind, key=f"periodic:{periodic.kind}:{slot.isoformat()}",
+                                 payload={"slot": slot.isoformat()}, run_at=slot)
+    return created
 
 
 def backoff(attempts: int) -> timedelta:
@@ -117,12 +144,21 @@ async def run_one(handlers: Mapping[str, Handler], worker_id: str) -> bool:
 
 
 async def work(
-    handlers: Mapping[str, Handler], stop: asyncio.Event, poll_seconds: float = 2.0
+    handlers: Mapping[str, Handler], stop: asyncio.Event, poll_seconds: float = 2.0,
+    periodics: Iterable[Periodic] = (),
 ) -> None:
-    """Loop until `stop` is set: run due jobs, sleep when idle."""
+    """Loop until `stop` is set: schedule periodic slots, run due jobs, sleep when idle."""
     worker_id = secrets.token_hex(8)
+    periodics = tuple(periodics)
+    scheduled: dict[str, datetime] = {}
     while not stop.is_set():
         try:
+            now = utcnow()
+            # Only touch the database when a kind has entered a new slot.
+            due = [p for p in periodics if scheduled.get(p.kind) != p.slot(now)]
+            if due:
+                await schedule_periodic(due, now)
+                scheduled.update({p.kind: p.slot(now) for p in due})
             ran = await run_one(handlers, worker_id)
         except Exception:  # noqa: BLE001 - a DB hiccup must not kill the worker loop
             log.exception("job worker error")

@@ -64,3 +64,18 @@ async def test_expired_lease_is_taken_over_after_a_crash(db) -> None:  # type: i
 def test_backoff_grows_and_is_capped() -> None:
     assert [jobs.backoff(n).total_seconds() for n in (1, 2, 3)] == [15, 30, 60]
     assert jobs.backoff(50).total_seconds() == 3600
+
+
+async def test_periodic_slot_is_scheduled_once_across_workers(db) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    sweep = jobs.Periodic("sweep", timedelta(hours=1))
+    now = datetime(2026, 11, 30, 10, 42, tzinfo=UTC)
+    results = await asyncio.gather(*(jobs.schedule_periodic([sweep], now) for _ in range(5)))
+    assert sum(results) == 1
+    job = await Job.get(kind="sweep")
+    assert job.run_at == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    assert '"slot": "2026-11-30T10:00:00+00:00"' in job.payload
+    # The next hour is a new slot, hence a new job.
+    assert await jobs.schedule_periodic([sweep], now + timedelta(hours=1)) == 1
+    assert await Job.filter(kind="sweep").count() == 2
