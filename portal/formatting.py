@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
@@ -15,7 +16,13 @@ def rupiah(amount: int | None, lang: str = "id") -> str:
     if amount is None:
         return ""
     sign = "-" if amount < 0 else ""
-    return f"{sign}Rp {format_decimal(abs(amount), locale='id')}"
+    return f"{sign}Rp {_grouped(abs(amount))}"
+
+
+@lru_cache(maxsize=8192)
+def _grouped(amount: int) -> str:
+    # Babel resolves the locale's pattern on every call; a ballot page formats each cost a few times.
+    return format_decimal(amount, locale="id")
 
 
 def jakarta_datetime(moment: datetime | None, lang: str = "id") -> str:

@@ -44,6 +44,8 @@ class Settings:
     cheap_password_hashing: bool = False
     ratelimit_storage: str = "memory://"
     run_jobs_in_process: bool = True
+    # The demo city (accounts with known passwords) is for trying the portal, never for production.
+    seed_demo: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -82,4 +84,5 @@ class Settings:
             debug=env.get("WARGA_DEBUG", "") == "1",
             ratelimit_storage=env.get("WARGA_RATELIMIT_STORAGE", "memory://"),
             run_jobs_in_process=env.get("WARGA_JOBS_IN_PROCESS", "1") == "1",
+            seed_demo=env.get("WARGA_DEMO", "1") == "1",
         )
