@@ -1,5 +1,6 @@
 """Proposals (usulan warga): the proposal, its authors, photos, supports, follows, comments,
-flags and appeals, and its timeline. Rules live in domain.py; these are tables only."""
+flags and appeals (on proposals and on comments), leaderboard opt-outs, and its timeline.
+Rules live in domain.py; these are tables only."""
 
 from __future__ import annotations
 
@@ -139,9 +140,49 @@ class Comment(Model):
     )
     body = fields.TextField()
     created_at = fields.DatetimeField()
+    # Hidden after FLAG_THRESHOLD residents' reports, or by a moderator; db_default for migration.
+    hidden = fields.BooleanField(default=False, db_default=False)
+    hidden_reason = fields.CharField(max_length=300, default="", db_default="")
 
     class Meta:
         table = "proposal_comment"
+
+
+class CommentFlag(Model):
+    id = fields.IntField(primary_key=True)
+    comment: fields.ForeignKeyRelation[Comment] = fields.ForeignKeyField(
+        "models.Comment", related_name="flags", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.User", related_name=False, on_delete=fields.CASCADE
+    )
+    reason = fields.CharField(max_length=300)
+    created_at = fields.DatetimeField()
+    resolved = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "proposal_comment_flag"
+        unique_together = (("comment", "user"),)
+
+
+class CommentAppeal(Model):
+    """The comment author's single appeal against hiding, unique per comment."""
+
+    id = fields.IntField(primary_key=True)
+    comment: fields.OneToOneRelation[Comment] = fields.OneToOneField(
+        "models.Comment", related_name="appeal", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.User", related_name=False, on_delete=fields.RESTRICT
+    )
+    text = fields.TextField()
+    created_at = fields.DatetimeField()
+    decision = fields.CharField(max_length=12, default="")  # "" pending | "restored" | "upheld"
+    decided_at = fields.DatetimeField(null=True)
+    decided_by_id = fields.IntField(null=True)
+
+    class Meta:
+        table = "proposal_comment_appeal"
 
 
 class Flag(Model):
@@ -199,3 +240,16 @@ class TimelineEntry(Model):
 
     class Meta:
         table = "proposal_timeline"
+
+
+class LeaderboardOptOut(Model):
+    """A resident who chose not to appear on the public leaderboard (their badges stay private)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation = fields.OneToOneField(
+        "models.User", related_name=False, on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "proposal_leaderboard_optout"

@@ -1,10 +1,8 @@
 """Read models for proposal pages: plain dataclasses the templates render.
 
-Search: PostgreSQL uses full-text search (to_tsvector/plainto_tsquery with the 'simple'
-configuration: there is no Indonesian stemmer in core PostgreSQL, and 'simple' keeps words as
-typed). SQLite uses a LIKE match per word (every word must occur in the title or description),
-which needs no extra schema and is correct for the portal's size. The dialect is read from the
-model's connection.
+Search goes through portal.proposals.fulltext (SQLite FTS5 / PostgreSQL full text, one API):
+the list needs every word (prefix match) and can sort by relevance; the duplicate hints need
+any of the meaningful words of the title and are ranked by the search engine.
 """
 
 from __future__ import annotations
@@ -14,25 +12,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import Q
-
 from portal.accounts.identity import Identity, Role
 from portal.accounts.models import User
 from portal.accounts.queries import KecamatanOption, territory_options
 from portal.core.models import Agency, Kecamatan, Kelurahan
 from portal.core.timeutil import utcnow
-from portal.core.workdays import WorkCalendar, working_days_between
+from portal.core import city_calendar
+from portal.core.workdays import working_days_between
 from portal.errors import NotFound
-from portal.proposals import domain, services
+from portal.proposals import domain, fulltext, services
 from portal.proposals.domain import Action, Category, ProposalStatus
 from portal.proposals.models import (
-    Appeal, Comment, Flag, Follow, Proposal, ProposalAuthor, ProposalPhoto, Support, TimelineEntry,
+    Appeal, Comment, CommentAppeal, CommentFlag, Flag, Follow, Proposal, ProposalAuthor, ProposalPhoto,
+    Support, TimelineEntry,
 )
 
 PAGE_SIZE = 20
-SORTS = ("newest", "supported", "commented", "deadline")
+SORTS = ("relevance", "newest", "supported", "commented", "deadline")
 S = ProposalStatus
-CALENDAR = WorkCalendar()
 
 
 @dataclass(frozen=True)
@@ -45,12 +42,13 @@ class ListFilters:
     overdue: bool = False
     sort: str = "newest"
     page: int = 1
+    sort_param: str = ""  # the sort the visitor chose; "" = best match when searching, else newest
 
     def query_string(self, **override: Any) -> str:
         from urllib.parse import urlencode
 
         values = {"q": self.q, "category": self.category, "kecamatan": self.kecamatan, "status": self.status,
-                  "agency": self.agency, "overdue": "1" if self.overdue else "", "sort": self.sort,
+                  "agency": self.agency, "overdue": "1" if self.overdue else "", "sort": self.sort_param,
                   "page": self.page, **override}
         return urlencode({k: v for k, v in values.items() if v not in ("", None, 1) or k == "page" and v != 1})
 
@@ -63,15 +61,21 @@ def parse_filters(params: Any) -> ListFilters:
 
     page_raw = str(params.get("page", "") or "")
     page = int(page_raw) if page_raw.isdigit() and len(page_raw) < 6 else 1
+    q = " ".join(str(params.get("q", "") or "").split())[:100]
+    sort_param = pick("sort", SORTS)
+    sort = sort_param or "relevance"
+    if sort == "relevance" and not q:
+        sort = "newest"
     return ListFilters(
-        q=" ".join(str(params.get("q", "") or "").split())[:100],
+        q=q,
         category=pick("category", [c.value for c in Category]),
         kecamatan=str(params.get("kecamatan", "") or "")[:8],
         status=pick("status", [s.value for s in domain.PUBLIC_STATUSES]),
         agency=str(params.get("agency", "") or "")[:32],
         overdue=params.get("overdue", "") in ("1", "on", "true"),
-        sort=pick("sort", SORTS) or "newest",
+        sort=sort,
         page=max(1, page),
+        sort_param=sort_param,
     )
 
 
@@ -101,28 +105,6 @@ class ListPage:
     filters: ListFilters
 
 
-async def _search_ids(q: str) -> list[int] | None:
-    """Ids matching the full-text query on PostgreSQL, None on SQLite (LIKE is used instead)."""
-    conn = Proposal._meta.db
-    if conn.capabilities.dialect != "postgres":
-        return None
-    rows = await conn.execute_query_dict(
-        "SELECT id FROM proposal WHERE to_tsvector('simple', title || ' ' || description) "
-        "@@ plainto_tsquery('simple', $1)", [q])
-    return [int(r["id"]) for r in rows]
-
-
-async def _apply_search(qs: Any, q: str) -> Any:
-    if not q:
-        return qs
-    ids = await _search_ids(q)
-    if ids is not None:
-        return qs.filter(id__in=ids)
-    for word in q.split()[:8]:
-        qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word))
-    return qs
-
-
 def _public() -> Any:
     return Proposal.filter(hidden=False).exclude(status=S.DRAFT.value)
 
@@ -132,10 +114,11 @@ async def _rows(proposals: list[Proposal], now: datetime) -> list[Row]:
     kel_codes = {p.kelurahan_id for p in proposals}  # type: ignore[attr-defined]
     kel = dict(await Kelurahan.filter(code__in=list(kel_codes)).values_list("code", "name"))
     agencies = dict(await Agency.all().values_list("id", "abbreviation"))
+    calendar = await city_calendar.calendar()
     rows = []
     for p in proposals:
         status = ProposalStatus(p.status)
-        days_left = (working_days_between(now, p.deadline_at, CALENDAR)
+        days_left = (working_days_between(now, p.deadline_at, calendar)
                      if p.deadline_at is not None and status in domain.DEADLINE_DAYS.keys() | domain.KEEPS_DEADLINE
                      else None)
         rows.append(Row(
@@ -151,7 +134,11 @@ async def _rows(proposals: list[Proposal], now: datetime) -> list[Row]:
 
 async def list_proposals(filters: ListFilters, now: datetime | None = None) -> ListPage:
     now = now or utcnow()
-    qs = await _apply_search(_public(), filters.q)
+    qs = _public()
+    ranked: list[int] = []
+    if filters.q:
+        ranked = await fulltext.search(filters.q, mode="all")
+        qs = qs.filter(id__in=ranked)
     if filters.category:
         qs = qs.filter(category=filters.category)
     if filters.kecamatan:
@@ -162,31 +149,43 @@ async def list_proposals(filters: ListFilters, now: datetime | None = None) -> L
         qs = qs.filter(agency__abbreviation=filters.agency)
     if filters.overdue:
         qs = qs.filter(status__in=[s.value for s in domain.CITY_OWES], deadline_at__lt=now)
-    order = {"newest": ["-created_at", "-id"], "supported": ["-support_count", "-id"],
-             "commented": ["-comment_count", "-id"], "deadline": ["deadline_at", "id"]}[filters.sort]
     if filters.sort == "deadline":
         qs = qs.filter(deadline_at__isnull=False)
     total = await qs.count()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(filters.page, pages)
-    proposals = await qs.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    offset = (page - 1) * PAGE_SIZE
+    if filters.sort == "relevance":
+        position = {pid: i for i, pid in enumerate(ranked)}
+        matching = sorted(await qs.values_list("id", flat=True), key=lambda pid: position[pid])
+        chosen = matching[offset:offset + PAGE_SIZE]
+        by_id = {p.id: p for p in await Proposal.filter(id__in=chosen)}
+        proposals = [by_id[pid] for pid in chosen]
+    else:
+        order = {"newest": ["-created_at", "-id"], "supported": ["-support_count", "-id"],
+                 "commented": ["-comment_count", "-id"], "deadline": ["deadline_at", "id"]}[filters.sort]
+        proposals = await qs.order_by(*order).offset(offset).limit(PAGE_SIZE)
     return ListPage(await _rows(proposals, now), total, page, pages, filters)
 
 
+# Words too common to tell two proposals apart (Indonesian and English function words).
+STOPWORDS = frozenset("""dan yang untuk dari dengan pada ini itu atau agar di ke oleh para serta juga
+akan bagi dalam tidak ada kami kita mohon tolong the and for with from this that""".split())
+
+
 async def similar(title: str, exclude_id: int | None = None, limit: int = 5) -> list[Row]:
-    """Public proposals sharing the longer words of `title` (for duplicate hints while typing)."""
-    words = [w for w in "".join(c if c.isalnum() else " " for c in title.lower()).split() if len(w) >= 4][:6]
+    """Public proposals sharing meaningful words with `title`, best match first (duplicate hints
+    while a resident types)."""
+    words = [w for w in fulltext.terms(title) if len(w) >= 3 and w not in STOPWORDS]
     if not words:
         return []
-    condition = Q()
-    for w in words:
-        condition |= Q(title__icontains=w)
-    qs = _public().filter(condition)
+    ranked = await fulltext.search(" ".join(words), mode="any", limit=200)
+    qs = _public().filter(id__in=ranked)
     if exclude_id:
         qs = qs.exclude(id=exclude_id)
-    candidates = await qs.order_by("-support_count", "-id").limit(50)
-    scored = sorted(candidates, key=lambda p: (-sum(w in p.title.lower() for w in words), -p.support_count, -p.id))
-    return await _rows(scored[:limit], utcnow())
+    position = {pid: i for i, pid in enumerate(ranked)}
+    found = sorted(await qs, key=lambda p: position[p.id])
+    return await _rows(found[:limit], utcnow())
 
 
 @dataclass(frozen=True)
@@ -234,9 +233,15 @@ class TimelineView:
 class CommentView:
     id: int
     author: str
-    body_html: str
+    body_html: str  # "" when hidden and the viewer is neither its author nor a moderator
     created_at: datetime
     replies: list[CommentView] = field(default_factory=list)
+    hidden: bool = False
+    hidden_reason: str = ""
+    is_own: bool = False
+    can_flag: bool = False  # a verified resident, not the author, not reported yet
+    flag_reasons: tuple[str, ...] = ()  # open reports: for moderators, and for the author once hidden
+    appeal: str = ""  # "" none | "pending" | "restored" | "upheld"
 
 
 @dataclass(frozen=True)
@@ -322,7 +327,7 @@ async def detail(who: Identity, proposal_id: int, now: datetime | None = None) -
         support_count=proposal.support_count, comment_count=proposal.comment_count,
         created_at=proposal.created_at, submitted_at=proposal.submitted_at,
         deadline_at=proposal.deadline_at if deadline_status else None,
-        days_left=working_days_between(now, proposal.deadline_at, CALENDAR)
+        days_left=working_days_between(now, proposal.deadline_at, await city_calendar.calendar())
         if deadline_status and proposal.deadline_at else None,
         overdue=domain.is_overdue(status, proposal.deadline_at, now),
         owed_by=domain.OWED_BY[status].value if status in domain.OWED_BY else "",
@@ -332,7 +337,7 @@ async def detail(who: Identity, proposal_id: int, now: datetime | None = None) -
         merged_into=proposal.merged_into_id,  # type: ignore[attr-defined]
         timeline=[TimelineView(t.created_at, t.action, t.to_status, t.actor_role, t.note, t.deadline_at)
                   for t in await TimelineEntry.filter(proposal_id=proposal_id).order_by("created_at", "id")],
-        comments=await _comments(proposal_id),
+        comments=await _comments(who, proposal_id),
         is_author=uid in authors,
         is_supporter=uid is not None and await Support.exists(proposal_id=proposal_id, user_id=uid),
         is_follower=uid is not None and await Follow.exists(proposal_id=proposal_id, user_id=uid),
@@ -346,12 +351,30 @@ async def detail(who: Identity, proposal_id: int, now: datetime | None = None) -
     )
 
 
-async def _comments(proposal_id: int) -> list[CommentView]:
+async def _comments(who: Identity, proposal_id: int) -> list[CommentView]:
     rows = await Comment.filter(proposal_id=proposal_id).order_by("created_at", "id").values_list(
-        "id", "parent_id", "author__name", "body", "created_at")
+        "id", "parent_id", "author_id", "author__name", "body", "created_at", "hidden", "hidden_reason")
+    ids = [r[0] for r in rows]
+    flags: dict[int, list[str]] = {}
+    mine: set[int] = set()
+    for cid, uid, reason in await CommentFlag.filter(comment_id__in=ids, resolved=False).values_list(
+            "comment_id", "user_id", "reason"):
+        flags.setdefault(cid, []).append(reason)
+    if who.user_id is not None:
+        mine = set(await CommentFlag.filter(comment_id__in=ids, user_id=who.user_id).values_list(
+            "comment_id", flat=True))
+    appeals = dict(await CommentAppeal.filter(comment_id__in=ids).values_list("comment_id", "decision"))
+    moderator = who.has(Role.MODERATOR)
     top: dict[int, CommentView] = {}
-    for cid, parent, author, body, created in rows:
-        view = CommentView(cid, author, domain.render_text(body), created, [])
+    for cid, parent, author_id, author, body, created, hidden, hidden_reason in rows:
+        own = who.user_id is not None and author_id == who.user_id
+        view = CommentView(
+            cid, author, domain.render_text(body) if not hidden or own or moderator else "", created, [],
+            hidden=hidden, hidden_reason=hidden_reason if own or moderator else "", is_own=own,
+            can_flag=who.verified and not own and not hidden and cid not in mine,
+            flag_reasons=tuple(flags.get(cid, ())) if moderator or (own and hidden) else (),
+            appeal=(appeals[cid] or "pending") if cid in appeals else "",
+        )
         if parent is None:
             top[cid] = view
         elif parent in top:
@@ -389,10 +412,40 @@ class HiddenItem:
 
 
 @dataclass(frozen=True)
+class FlaggedComment:
+    id: int
+    proposal_id: int
+    proposal_title: str
+    author: str
+    body_html: str
+    hidden: bool
+    reasons: list[str]
+    appeal: str
+    appeal_text: str
+
+
+@dataclass(frozen=True)
 class Queue:
     waiting: list[Row]
     rerouting: list[Row]
     hidden: list[HiddenItem]
+    comments: list[FlaggedComment] = field(default_factory=list)
+
+
+async def flagged_comments() -> list[FlaggedComment]:
+    """Comments with open reports or a pending appeal, oldest first."""
+    flagged = set(await CommentFlag.filter(resolved=False).values_list("comment_id", flat=True))
+    appealed = dict(await CommentAppeal.filter(decision="").values_list("comment_id", "text"))
+    ids = sorted(flagged | appealed.keys())
+    reasons: dict[int, list[str]] = {}
+    for cid, reason in await CommentFlag.filter(comment_id__in=ids, resolved=False).order_by("id").values_list(
+            "comment_id", "reason"):
+        reasons.setdefault(cid, []).append(reason)
+    rows = await Comment.filter(id__in=ids).order_by("id").values_list(
+        "id", "proposal_id", "proposal__title", "author__name", "body", "hidden")
+    return [FlaggedComment(cid, pid, title, author, domain.render_text(body), hidden, reasons.get(cid, []),
+                           "pending" if cid in appealed else "", appealed.get(cid, ""))
+            for cid, pid, title, author, body, hidden in rows]
 
 
 async def moderation_queue(now: datetime | None = None) -> Queue:
@@ -408,7 +461,7 @@ async def moderation_queue(now: datetime | None = None) -> Queue:
             continue  # already decided: stays hidden, nothing to do
         hidden_items.append(HiddenItem(p.id, p.title, reasons, (appeal.decision or "pending") if appeal else "",
                                        appeal.text if appeal else ""))
-    return Queue(await _rows(waiting, now), await _rows(rerouting, now), hidden_items)
+    return Queue(await _rows(waiting, now), await _rows(rerouting, now), hidden_items, await flagged_comments())
 
 
 async def agency_inbox(agency_id: int, now: datetime | None = None) -> tuple[str, list[Row], list[Row]]:

@@ -12,12 +12,16 @@ from starlette.routing import Route
 from starlette.datastructures import UploadFile
 
 from portal import forms, htmx
+from portal.forms import safe_next
 from portal.accounts.identity import Role
 from portal.errors import InvalidInput, NotAllowed
 from portal.i18n import gettext as _
 from portal.proposals import forms as proposal_forms
-from portal.proposals import photos, queries, services as proposals, stats
+from portal.proposals import comment_moderation, leaderboard_routes, photos, queries, stats
+from portal.proposals import services as proposals
 from portal.proposals.domain import AnswerKind
+from portal.voting import promote as budget_promotion
+from portal.council import queries as council_queries
 from portal.templating import flash, render
 from portal.web import form_data, identity, redirect, require_login, require_role, services
 
@@ -130,7 +134,9 @@ async def _detail_page(request: Request, proposal_id: int, status: int = 200,
     options = await queries.options() if who.has(Role.MODERATOR) else None
     blank = forms.Form({})
     context = {"d": detail, "options": options, "forms": {**{k: blank for k in (
-        "coauthor", "photos", "comment", "flag", "appeal", "moderate", "answer", "reply")}, **(form_errors or {})}}
+        "coauthor", "photos", "comment", "flag", "appeal", "moderate", "answer", "reply", "comment_action")}, **(form_errors or {})},
+        "budget": await budget_promotion.proposal_budget(who, proposal_id),  # voting/_promote.html
+        "council_links": await council_queries.decisions_for("proposal", proposal_id)}  # council/_decisions_for.html
     return render(request, "proposals/detail.html", context, status_code=status)
 
 
@@ -253,6 +259,50 @@ async def reply(request: Request) -> Response:
     return redirect(request, _url(_id(request)))
 
 
+# --- comment reports and moderation -----------------------------------------------------------
+
+async def _comment_error(request: Request, form: forms.Form) -> Response:
+    form.values["comment_id"] = str(request.path_params["comment_id"])
+    return await _detail_page(request, _id(request), 422, {"comment_action": form})
+
+
+async def flag_comment(request: Request) -> Response:
+    who = require_login(request)
+    reason, form = proposal_forms.parse_reason(await form_data(request), max_length=300)
+    if reason is None:
+        return await _comment_error(request, form)
+    svc = services(request)
+    await comment_moderation.flag_comment(who, _id(request), request.path_params["comment_id"], reason,
+                                          svc.mailer, svc.settings.base_url)
+    flash(request, _("Thank you. Moderators will look at your report."), "success")
+    return redirect(request, _url(_id(request)) + "#comments")
+
+
+async def appeal_comment(request: Request) -> Response:
+    who = require_login(request)
+    text, form = proposal_forms.parse_reason(await form_data(request))
+    if text is None:
+        return await _comment_error(request, form)
+    await comment_moderation.appeal_comment(who, _id(request), request.path_params["comment_id"], text)
+    flash(request, _("Your appeal is sent to the moderators."), "success")
+    return redirect(request, _url(_id(request)) + f"#comment-{request.path_params['comment_id']}")
+
+
+async def moderate_comment(request: Request) -> Response:
+    who = require_role(request, Role.MODERATOR)
+    data = await form_data(request)
+    form = forms.Form(data)
+    hide = form.choice("decision", ["hide", "show"]) == "hide"
+    reason = form.text("reason", max_length=300, min_length=3)
+    if not form.ok:
+        return await _comment_error(request, form)
+    svc = services(request)
+    await comment_moderation.decide_comment(who, _id(request), request.path_params["comment_id"], hide, reason,
+                                            svc.mailer, svc.settings.base_url)
+    flash(request, _("The comment is hidden.") if hide else _("The comment is visible."), "success")
+    return redirect(request, safe_next(data.get("next"), _url(_id(request)) + "#comments"))
+
+
 # --- moderators and agencies ------------------------------------------------------------------
 
 async def moderate(request: Request) -> Response:
@@ -350,6 +400,13 @@ routes = [
     Route("/proposals/{proposal_id:int}/reply", reply, methods=["POST"], name="proposal_reply"),
     Route("/proposals/{proposal_id:int}/answer", answer, methods=["POST"], name="proposal_answer"),
     Route("/proposals/{proposal_id:int}/moderate/{action}", moderate, methods=["POST"], name="proposal_moderate"),
+    Route("/proposals/{proposal_id:int}/comments/{comment_id:int}/flag", flag_comment, methods=["POST"],
+          name="comment_flag"),
+    Route("/proposals/{proposal_id:int}/comments/{comment_id:int}/appeal", appeal_comment, methods=["POST"],
+          name="comment_appeal"),
+    Route("/proposals/{proposal_id:int}/comments/{comment_id:int}/moderate", moderate_comment, methods=["POST"],
+          name="comment_moderate"),
     Route("/moderation", moderation, name="moderation"),
+    *leaderboard_routes.routes,
     Route("/agency/inbox", inbox, name="agency_inbox"),
 ]

@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from portal.accounts.identity import Identity, Role
 from portal.accounts.models import ResidentVerification, User, UserRole
-from portal.core import audit, jobs
+from portal.core import audit, city_calendar, jobs
 from portal.core.mail import Mailer
 from portal.core.models import Agency, Kelurahan
 from portal.core.timeutil import utcnow
@@ -35,11 +35,11 @@ from portal.proposals.models import (
     Appeal, Comment, Flag, Follow, Proposal, ProposalAuthor, ProposalPhoto, Support, TimelineEntry,
 )
 
-CALENDAR = WorkCalendar()
 S = ProposalStatus
 
 JOB_AUTO_CLOSE = "proposals.auto_close"
 JOB_REMIND = "proposals.remind"
+JOB_REMIND_MODERATORS = "proposals.remind_moderators"
 
 
 # --- who is acting ----------------------------------------------------------------------------
@@ -129,6 +129,10 @@ async def _step(
         await jobs.enqueue(JOB_REMIND, key=f"proposals:remind:{entry.id}",
                            payload={"proposal_id": proposal.id, "deadline": deadline.isoformat()},
                            run_at=reminder_time(deadline, now, calendar), conn=conn)
+    if target in (S.SUBMITTED, S.REROUTING) and deadline is not None:
+        await jobs.enqueue(JOB_REMIND_MODERATORS, key=f"proposals:remind_moderators:{entry.id}",
+                           payload={"proposal_id": proposal.id, "deadline": deadline.isoformat()},
+                           run_at=reminder_time(deadline, now, calendar), conn=conn)
     return target
 
 
@@ -143,9 +147,11 @@ def reminder_time(deadline: datetime, now: datetime, calendar: WorkCalendar) -> 
 
 
 async def _transition(who: Identity, proposal_id: int, action: Action, *, now: datetime | None = None,
-                      calendar: WorkCalendar = CALENDAR, note: str = "",
+                      calendar: WorkCalendar | None = None, note: str = "",
                       updates: Mapping[str, Any] | None = None) -> ProposalStatus:
     now = now or utcnow()
+    if calendar is None:
+        calendar = await city_calendar.calendar()
     async with in_transaction() as conn:
         proposal = await Proposal.get_or_none(id=proposal_id).using_db(conn)
         if proposal is None:
@@ -224,14 +230,15 @@ async def update_draft(who: Identity, proposal_id: int, draft: ProposalDraft, *,
         proposal = await _editable(who, proposal_id, conn)
         changed = await Proposal.filter(id=proposal.id, status__in=[s.value for s in domain.EDITABLE]).using_db(
             conn).update(**_fields(draft, agency_id), updated_at=now)
-        if changed != 1:
+        # Truthiness, not == 1: on SQLite the count includes the search index triggers' writes.
+        if not changed:
             raise Conflict(_("This proposal can no longer be edited: verification has started."))
         await audit.record("proposals:proposal:edit", actor_id=who.user_id, target_type="proposal",
                            target_id=proposal.id, data={"title": draft.title}, conn=conn)
 
 
 async def submit(who: Identity, proposal_id: int, *, now: datetime | None = None,
-                 calendar: WorkCalendar = CALENDAR) -> ProposalStatus:
+                 calendar: WorkCalendar | None = None) -> ProposalStatus:
     """Draft (or returned proposal) -> submitted; the 3 HK verification clock starts."""
     now = now or utcnow()
     proposal = await Proposal.get_or_none(id=proposal_id)
@@ -388,7 +395,7 @@ async def add_comment(who: Identity, proposal_id: int, body: str, parent_id: int
                       now: datetime | None = None) -> int:
     proposal = await _open_for_residents(who, proposal_id)
     if parent_id is not None:
-        parent = await Comment.get_or_none(id=parent_id, proposal_id=proposal.id)
+        parent = await Comment.get_or_none(id=parent_id, proposal_id=proposal.id, hidden=False)
         if parent is None:
             raise NotFound()
         if parent.parent_id is not None:  # type: ignore[attr-defined]
@@ -511,7 +518,7 @@ async def start_review(who: Identity, proposal_id: int, *, now: datetime | None 
 
 
 async def verify(who: Identity, proposal_id: int, agency_abbr: str, *, now: datetime | None = None,
-                 calendar: WorkCalendar = CALENDAR) -> None:
+                 calendar: WorkCalendar | None = None) -> None:
     """Verify and forward to `agency_abbr`; the agency has 5 HK to answer."""
     agency = await _agency(agency_abbr)
     now = now or utcnow()
@@ -529,7 +536,7 @@ async def archive(who: Identity, proposal_id: int, reason: str, *, now: datetime
 
 
 async def reroute(who: Identity, proposal_id: int, agency_abbr: str, *, now: datetime | None = None,
-                  calendar: WorkCalendar = CALENDAR) -> None:
+                  calendar: WorkCalendar | None = None) -> None:
     agency = await _agency(agency_abbr)
     await _transition(who, proposal_id, Action.REROUTE, now=now, calendar=calendar, note=agency.abbreviation,
                       updates={"agency_id": agency.id})
@@ -551,7 +558,8 @@ async def merge(who: Identity, duplicate_id: int, keep_id: int, *, now: datetime
         if duplicate is None:
             raise NotFound()
         actors = actors_of(who, duplicate, await author_ids(duplicate_id, conn))
-        await _step(conn, duplicate, Action.MERGE, who, actors, now=now, calendar=CALENDAR,
+        calendar = await city_calendar.calendar()
+        await _step(conn, duplicate, Action.MERGE, who, actors, now=now, calendar=calendar,
                     note=f"#{keep_id}", updates={"merged_into_id": keep_id})
         already = set(await Support.filter(proposal_id=keep_id).using_db(conn).values_list("user_id", flat=True))
         moving = [s for s in await Support.filter(proposal_id=duplicate_id).using_db(conn) if s.user_id not in already]  # type: ignore[attr-defined]
@@ -573,7 +581,7 @@ async def merge(who: Identity, duplicate_id: int, keep_id: int, *, now: datetime
 
 async def answer(who: Identity, proposal_id: int, kind: AnswerKind, text: str, cost: int | None,
                  mailer: Mailer, base_url: str, *, now: datetime | None = None,
-                 calendar: WorkCalendar = CALENDAR) -> ProposalStatus:
+                 calendar: WorkCalendar | None = None) -> ProposalStatus:
     """The responsible agency's officer answers within 5 HK (on time is recorded for statistics)."""
     if kind == AnswerKind.FEASIBLE and cost is None:
         raise InvalidInput({"cost": _("A feasible answer needs the agency's cost estimate.")})
@@ -598,7 +606,7 @@ async def answer(who: Identity, proposal_id: int, kind: AnswerKind, text: str, c
 
 
 async def author_reply(who: Identity, proposal_id: int, text: str, *, now: datetime | None = None,
-                       calendar: WorkCalendar = CALENDAR) -> None:
+                       calendar: WorkCalendar | None = None) -> None:
     """Within 10 HK of the answer the author may reply, which reopens the proposal for the agency."""
     now = now or utcnow()
     proposal = await Proposal.get_or_none(id=proposal_id)
@@ -619,37 +627,72 @@ async def auto_close(proposal_id: int, deadline_iso: str, *, now: datetime | Non
             or proposal.deadline_at != datetime.fromisoformat(deadline_iso)
             or now <= proposal.deadline_at):
         return False
+    calendar = await city_calendar.calendar()
     async with in_transaction() as conn:
         fresh = await Proposal.get(id=proposal_id).using_db(conn)
         try:
             await _step(conn, fresh, Action.AUTO_CLOSE, SYSTEM, frozenset({Actor.SYSTEM}), now=now,
-                        calendar=CALENDAR, updates={"deadline_at": None})
+                        calendar=calendar, updates={"deadline_at": None})
         except Conflict:
             return False
     return True
 
 
+async def _claim_reminder(proposal_id: int, statuses: frozenset[ProposalStatus], deadline: datetime) -> Proposal | None:
+    """The proposal when a reminder for `deadline` is due and not sent yet, claimed by a
+    conditional update of `reminded_deadline_at` (so a job run twice mails once)."""
+    proposal = await Proposal.get_or_none(id=proposal_id)
+    if (proposal is None or proposal.status not in statuses or proposal.deadline_at is None
+            or proposal.deadline_at != deadline or proposal.hidden):
+        return None
+    values = [s.value for s in statuses]
+    claimed = await Proposal.filter(id=proposal_id, status__in=values).filter(
+        reminded_deadline_at__isnull=True).update(reminded_deadline_at=deadline)
+    if not claimed:
+        claimed = await Proposal.filter(id=proposal_id, status__in=values).exclude(
+            reminded_deadline_at=deadline).update(reminded_deadline_at=deadline)
+    return proposal if claimed else None
+
+
+async def _emails_of_role(role: Role, agency_id: int | None = None) -> list[str]:
+    query = UserRole.filter(role=role.value)
+    if agency_id is not None:
+        query = query.filter(agency_id=agency_id)
+    user_ids = await query.values_list("user_id", flat=True)
+    return list(await User.filter(id__in=list(user_ids), disabled_at=None).order_by("id").values_list(
+        "email", flat=True))
+
+
 async def send_reminder(proposal_id: int, deadline_iso: str, mailer: Mailer, base_url: str) -> int:
     """Job: remind the officers of the responsible agency 2 HK before the answer deadline.
     Idempotent through a conditional update of `reminded_deadline_at`. Returns mails sent."""
-    proposal = await Proposal.get_or_none(id=proposal_id)
     deadline = datetime.fromisoformat(deadline_iso)
-    if (proposal is None or proposal.status != S.FORWARDED or proposal.deadline_at is None
-            or proposal.deadline_at != deadline):
+    proposal = await _claim_reminder(proposal_id, frozenset({S.FORWARDED}), deadline)
+    if proposal is None:
         return 0
-    claimed = await Proposal.filter(id=proposal_id, status=S.FORWARDED.value).filter(
-        reminded_deadline_at__isnull=True).update(reminded_deadline_at=deadline)
-    if not claimed:
-        claimed = await Proposal.filter(id=proposal_id, status=S.FORWARDED.value).exclude(
-            reminded_deadline_at=deadline).update(reminded_deadline_at=deadline)
-    if not claimed:
-        return 0
-    officer_ids = await UserRole.filter(role=Role.OFFICER.value, agency_id=proposal.agency_id).values_list(  # type: ignore[attr-defined]
-        "user_id", flat=True)
-    emails = await User.filter(id__in=list(officer_ids), disabled_at=None).values_list("email", flat=True)
+    emails = await _emails_of_role(Role.OFFICER, proposal.agency_id)  # type: ignore[attr-defined]
     for email in emails:
         await mailer.send(email, _("Reminder: a proposal needs your agency's answer"),
                           _("The answer to proposal \"%(title)s\" is due on %(date)s.\n%(url)s")
+                          % {"title": proposal.title, "date": deadline.astimezone(JAKARTA).date().isoformat(),
+                             "url": f"{base_url}/proposals/{proposal_id}"})
+    return len(emails)
+
+
+MODERATOR_OWES = frozenset({S.SUBMITTED, S.IN_REVIEW, S.REROUTING})
+
+
+async def send_moderator_reminder(proposal_id: int, deadline_iso: str, mailer: Mailer, base_url: str) -> int:
+    """Job: remind the moderators 2 HK before the verification (or re-routing) deadline.
+    Idempotent like :func:`send_reminder`. Returns mails sent."""
+    deadline = datetime.fromisoformat(deadline_iso)
+    proposal = await _claim_reminder(proposal_id, MODERATOR_OWES, deadline)
+    if proposal is None:
+        return 0
+    emails = await _emails_of_role(Role.MODERATOR)
+    for email in emails:
+        await mailer.send(email, _("Reminder: a proposal waits for verification"),
+                          _("Proposal \"%(title)s\" must be verified or re-routed by %(date)s.\n%(url)s")
                           % {"title": proposal.title, "date": deadline.astimezone(JAKARTA).date().isoformat(),
                              "url": f"{base_url}/proposals/{proposal_id}"})
     return len(emails)
@@ -662,5 +705,8 @@ def job_handlers(mailer: Mailer, base_url: str) -> dict[str, Callable[[Mapping[s
     async def remind(payload: Mapping[str, Any]) -> None:
         await send_reminder(int(payload["proposal_id"]), str(payload["deadline"]), mailer, base_url)
 
-    return {JOB_AUTO_CLOSE: close, JOB_REMIND: remind}
+    async def remind_moderators(payload: Mapping[str, Any]) -> None:
+        await send_moderator_reminder(int(payload["proposal_id"]), str(payload["deadline"]), mailer, base_url)
+
+    return {JOB_AUTO_CLOSE: close, JOB_REMIND: remind, JOB_REMIND_MODERATORS: remind_moderators}
 

@@ -11,11 +11,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from portal.core.models import Agency, Kecamatan
-from portal.core.workdays import WorkCalendar, working_days_between
+from portal.core import city_calendar
+from portal.core.workdays import working_days_between
 from portal.proposals import domain
 from portal.proposals.models import Proposal
 
-CALENDAR = WorkCalendar()
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,15 @@ def _bars(counter: Counter[str]) -> list[Bar]:
 
 
 async def compute() -> Stats:
+    calendar = await city_calendar.calendar()
     rows = await Proposal.filter(hidden=False).exclude(status=domain.ProposalStatus.DRAFT.value).values(
         "status", "category", "kecamatan_id", "agency_id", "answer_agency_id", "submitted_at", "verified_at",
         "answered_at", "answered_on_time")
     kec = dict(await Kecamatan.all().values_list("code", "name"))
     agencies = dict(await Agency.all().values_list("id", "abbreviation"))
-    to_verify = [float(working_days_between(r["submitted_at"], r["verified_at"], CALENDAR))
+    to_verify = [float(working_days_between(r["submitted_at"], r["verified_at"], calendar))
                  for r in rows if r["submitted_at"] and r["verified_at"]]
-    to_answer = [float(working_days_between(r["verified_at"], r["answered_at"], CALENDAR))
+    to_answer = [float(working_days_between(r["verified_at"], r["answered_at"], calendar))
                  for r in rows if r["verified_at"] and r["answered_at"]]
     answered: Counter[str] = Counter()
     on_time: Counter[str] = Counter()

@@ -191,5 +191,8 @@ async def test_job_handlers_run_through_the_queue(app) -> None:  # type: ignore[
     await officer(svc)
     await forwarded(author, mod, now=datetime.now(UTC) - timedelta(days=30))
     assert await jobs.run_one(job_handlers(svc), "w1")
+    assert await jobs.run_one(job_handlers(svc), "w1")
+    # The moderators' reminder (due first) found the proposal verified already and sent nothing.
+    assert (await Job.get(kind=proposals.JOB_REMIND_MODERATORS)).status == "done"
     job = await Job.get(kind=proposals.JOB_REMIND)
     assert job.status == "done"
