@@ -98,6 +98,40 @@ def results_public(phase: Phase) -> bool:
     return phase is Phase.PUBLISHED
 
 
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """A cycle's phase dates (Asia/Jakarta calendar days; any may be unset)."""
+
+    review_from: date | None = None
+    voting_from: date | None = None
+    voting_until: date | None = None  # the last day of voting, inclusive
+    results_on: date | None = None
+
+
+def due_phase(phase: Phase, dates: Calendar, today: date, *, has_projects: bool, tallied: bool) -> Phase | None:
+    """The phase a cycle should move to today by its dates, or None to stay.
+
+    One step at a time (the caller repeats until None, auditing each step):
+    intake ends when review starts, or when voting starts if no review date is set; voting opens
+    on its first day if there are projects (an empty ballot never opens by itself); voting closes
+    the day after its last day; results are published on their date once a tally exists, and a
+    cycle without a results date waits for the council to publish. A draft never moves by date:
+    the council opens it when its set-up is complete.
+    """
+    if phase is Phase.PROPOSALS:
+        start = dates.review_from or dates.voting_from
+        return Phase.REVIEW if start is not None and today >= start else None
+    if phase is Phase.REVIEW:
+        ready = dates.voting_from is not None and today >= dates.voting_from and has_projects
+        return Phase.VOTING if ready else None
+    if phase is Phase.VOTING:
+        return Phase.TALLYING if dates.voting_until is not None and today > dates.voting_until else None
+    if phase is Phase.TALLYING:
+        ready = dates.results_on is not None and today >= dates.results_on and tallied
+        return Phase.PUBLISHED if ready else None
+    return None
+
+
 @dataclass(frozen=True)
 class CycleInput:
     """What a council member sets up for a cycle (parsed and checked by forms.py)."""

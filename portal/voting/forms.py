@@ -46,6 +46,19 @@ PHASE_ACTIONS = {
     "tallying": lazy("Close voting"),
     "published": lazy("Publish results"),
 }
+# Plain names for the tally rules (the keys stay the Pabulib `rule` vocabulary).
+RULE_LABELS = {
+    "greedy": lazy("Most votes first, skipping what does not fit"),
+    "greedy-no-skip": lazy("Most votes first, stopping at the first project that does not fit"),
+    "greedy-threshold": lazy("Most votes first, among projects above a minimum of votes"),
+    "greedy-exclusive": lazy("Most votes first, skipping projects excluded by a funded one"),
+    "equalshares": lazy("Method of Equal Shares"),
+    "equalshares/greedy": lazy("Method of Equal Shares, leftover spent by votes"),
+    "equalshares/add1": lazy("Method of Equal Shares, shares raised until the budget is used"),
+    "equalshares/add1/greedy": lazy("Method of Equal Shares, shares raised, leftover spent by votes"),
+    "equalshares/add1-comparison": lazy("Method of Equal Shares with raised shares, compared with most votes first"),
+    "phragmen": lazy("Sequential Phragmén (cost spread evenly over supporters)"),
+}
 MAX_BUDGET = 10**15
 
 

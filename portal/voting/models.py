@@ -76,13 +76,16 @@ class PbProject(Model):
     title = fields.CharField(max_length=200)
     description = fields.TextField(default="")
     cost = fields.BigIntField()
-    # Link to the proposal it came from (proposals package); a plain id until that package lands.
+    # The proposal it was promoted from (portal.voting.promote). A plain id rather than a foreign
+    # key so the voting tables stand alone (imports, tests); unique per cycle, which is what makes
+    # promotion idempotent under concurrent clicks.
     proposal_id = fields.IntField(null=True, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "pb_project"
         ordering = ["id"]
+        unique_together = (("cycle", "proposal_id"),)
 
 
 class PbVoter(Model):
@@ -139,7 +142,8 @@ class PbTallyRow(Model):
     selected = fields.BooleanField()
     funded_order = fields.IntField(null=True)  # 1-based position in the rule's funding order
     score = fields.TextField()  # exact number as text ("12", "7/2"); fractions can be long
-    note = fields.CharField(max_length=300, default="")
+    note = fields.CharField(max_length=300, default="")  # English, as the CLI prints it
+    reason = fields.CharField(max_length=16, default="")  # tally.REASONS: pages translate this
     remaining_budget = fields.TextField(default="")
     round = fields.IntField(null=True)
     supporters_could_pay = fields.TextField(default="")

@@ -13,7 +13,7 @@ from datetime import date
 from fractions import Fraction
 
 from portal.accounts.models import ResidentVerification
-from portal.core.models import Kecamatan
+from portal.core.models import Job, Kecamatan
 from portal.i18n import gettext as _
 from portal.voting import ballot_rules, domain
 from portal.voting.domain import Phase
@@ -87,6 +87,19 @@ class CycleView:
 
 async def kecamatan_names() -> dict[str, str]:
     return dict(await Kecamatan.all().values_list("code", "name"))
+
+
+@dataclass(frozen=True)
+class CycleHeader:
+    id: int
+    phase: str
+    ballot_kind: str
+
+
+async def cycle_header(cycle_id: int) -> CycleHeader | None:
+    """The few columns a ballot submission needs (one narrow query)."""
+    row = await PbCycle.filter(id=cycle_id).values_list("id", "phase", "ballot_kind")
+    return CycleHeader(*row[0]) if row else None
 
 
 async def cycle_view(cycle_id: int) -> CycleView | None:
@@ -237,25 +250,52 @@ def _rp(value: Fraction | int) -> str:
 
 
 def explain(row: PbTallyRow, rule: str, cost: int) -> str:
-    """Why a project was or was not funded, in translated plain words."""
-    if row.supporters_could_pay and not row.selected:
-        return _("Its supporters' remaining shares covered only %(paid)s of %(cost)s at round %(round)s.") % {
-            "paid": _rp(_number(row.supporters_could_pay)), "cost": _rp(cost), "round": row.round or "?"}
-    if row.selected and rule.startswith("equalshares") and row.round:
+    """Why a project was or was not funded, in translated plain words (from the tally's reason)."""
+    left = _rp(_number(row.remaining_budget)) if row.remaining_budget else ""
+    why = row.reason or _legacy_reason(row, rule)
+    if why == "funded":
+        return _("Funded: %(left)s was still available and it costs %(cost)s.") % {"left": left, "cost": _rp(cost)}
+    if why == "completion":
+        return _("Funded when the leftover money was spent by votes: %(left)s was still available and it costs "
+                 "%(cost)s.") % {"left": left, "cost": _rp(cost)}
+    if why == "misfit":
+        return _("Did not fit: %(left)s left, costs %(cost)s.") % {"left": left, "cost": _rp(cost)}
+    if why == "threshold":
+        return _("Below the minimum number of votes (%(score)s): not eligible for funding.") % {"score": row.score}
+    if why == "excluded":
+        return _("Not funded: a project it excludes (the same site or purpose) was funded first.")
+    if why == "stopped":
+        return _("Not considered: this rule stops at the first project that does not fit.")
+    if why == "no-votes":
+        return _("No votes: never funded.")
+    if why == "free":
+        return _("Funded: it costs nothing and has votes.")
+    if why == "round" and rule.startswith("equalshares"):
         return _("Funded in round %(round)d: its supporters paid for it from their equal shares.") % {
             "round": row.round}
-    if row.remaining_budget and not row.selected:
-        return _("Did not fit: %(left)s left, costs %(cost)s.") % {
-            "left": _rp(_number(row.remaining_budget)), "cost": _rp(cost)}
-    if row.selected and row.remaining_budget:
-        return _("Funded: %(left)s was still available and it costs %(cost)s.") % {
-            "left": _rp(_number(row.remaining_budget)), "cost": _rp(cost)}
-    if row.score in ("", "0"):
-        return _("No votes: never funded.")
-    return _("Funded.") if row.selected else _("Not funded: %(note)s") % {"note": row.note}
+    if why == "round":
+        return _("Funded in round %(round)d: it spread the cost most evenly over its supporters.") % {
+            "round": row.round}
+    if why == "dropped":
+        return _("Its supporters' remaining shares covered only %(paid)s of %(cost)s at round %(round)s.") % {
+            "paid": _rp(_number(row.supporters_could_pay)), "cost": _rp(cost), "round": row.round or "?"}
+    if why == "not-reached":
+        return _("Not reached: this rule stops at the first project that does not fit.")
+    return _("Funded.") if row.selected else _("Not funded.")
 
 
-async def _turnout(cycle_id: int) -> tuple[Turnout, tuple[Turnout, ...]]:
+def _legacy_reason(row: PbTallyRow, rule: str) -> str:
+    """Rows stored before reasons were recorded: infer the reason from the numbers kept."""
+    if row.supporters_could_pay and not row.selected:
+        return "dropped"
+    if row.selected and row.round:
+        return "round"
+    if row.remaining_budget:
+        return "funded" if row.selected else "misfit"
+    return "no-votes" if row.score in ("", "0") else ""
+
+
+async def turnout(cycle_id: int) -> tuple[Turnout, tuple[Turnout, ...]]:
     names = await kecamatan_names()
     residents = Counter(await ResidentVerification.filter(revoked_at=None).values_list(
         "kelurahan__kecamatan_id", flat=True))
@@ -295,7 +335,7 @@ async def results(cycle_id: int) -> Results | None:
             s.id, s.kecamatan_code or "", names.get(s.kecamatan_code or "", "") or _("City-wide"), s.budget,
             sum(line.cost for line in lines if line.selected),
             await PbBallot.filter(scope_id=s.id).count(), tuple(lines), compared, s.export_sha256))
-    overall, per = await _turnout(cycle_id)
+    overall, per = await turnout(cycle_id)
     return Results(c.id, c.title, c.rule, c.ballot_kind, c.phase == Phase.PUBLISHED.value, tuple(scope_results),
                    overall, per)
 
@@ -357,6 +397,14 @@ async def resident_id(email: str) -> int | None:
     found = await ResidentVerification.filter(user__email=email.strip().lower(), revoked_at=None).values_list(
         "user_id", flat=True)
     return found[0] if found else None
+
+
+async def tally_job(cycle_id: int) -> str:
+    """State of the latest tally job of a cycle: "", "pending", "running", "done" or "failed"."""
+    from portal.voting.services import tally_job_key
+
+    job = await Job.filter(key__startswith=tally_job_key(cycle_id, "")).order_by("-id").first()
+    return job.status if job is not None else ""
 
 
 async def has_voted(cycle_id: int, user_id: int) -> str:

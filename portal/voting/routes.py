@@ -18,15 +18,20 @@ from starlette.routing import Route
 from portal import forms
 from portal.accounts.identity import Identity, Role
 from portal.core.timeutil import to_jakarta, utcnow
-from portal.errors import InvalidInput, NotAllowed, NotFound
+from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.i18n import gettext as _
 from portal.templating import flash, render
-from portal.voting import domain, interop, queries, services, tally
+from portal.voting import automation, domain, interop, promote, queries, services, tally
 from portal.voting import forms as pb_forms
+from portal.council import queries as council_queries
 from portal.voting.domain import Phase
-from portal.web import form_data, identity, redirect, require_login, require_role
+from portal.web import client_ip, form_data, identity, redirect, require_login, require_role
+from portal.web import services as services_of
 
 STAFF = (Role.COUNCIL, Role.ADMIN, Role.MODERATOR, Role.OFFICER)
+# Scheduled work of this domain, registered in portal.app (job_handlers / periodic_jobs).
+job_handlers = automation.job_handlers
+PERIODIC_JOBS = (automation.PERIODIC,)
 
 
 def _today() -> date:
@@ -52,7 +57,8 @@ async def _items(request: Request) -> list[tuple[str, str]]:
 
 def _base(cycle: queries.CycleView) -> dict[str, Any]:
     return {"cycle": cycle, "kind_labels": pb_forms.KIND_LABELS, "tie_labels": pb_forms.TIE_BREAK_LABELS,
-            "phase_labels": pb_forms.PHASE_LABELS, "phase_actions": pb_forms.PHASE_ACTIONS}
+            "phase_labels": pb_forms.PHASE_LABELS, "phase_actions": pb_forms.PHASE_ACTIONS,
+            "rule_labels": pb_forms.RULE_LABELS}
 
 
 # ---------------------------------------------------------------- cycles
@@ -74,7 +80,7 @@ async def _cycle_form_page(request: Request, form: forms.Form, cycle: queries.Cy
                            status: int = 200) -> Response:
     return render(request, "voting/cycle_form.html",
                   {"form": form, "cycle": cycle, "kecamatan": await queries.kecamatan_options(),
-                   "rules": list(tally.RULES), "kinds": pb_forms.KIND_LABELS,
+                   "rules": list(tally.RULES), "kinds": pb_forms.KIND_LABELS, "rule_labels": pb_forms.RULE_LABELS,
                    "tie_labels": pb_forms.TIE_BREAK_LABELS}, status_code=status)
 
 
@@ -126,8 +132,12 @@ async def detail(request: Request, form: forms.Form | None = None, status: int =
     cycle = await _cycle(request)
     who = identity(request)
     voted = await queries.has_voted(cycle.id, who.user_id) if who.user_id else ""
+    eligible = (await promote.eligible_for(cycle.id)
+                if cycle.projects_editable and promote.may_promote(who) else [])
     return render(request, "voting/cycle.html",
-                  {**_base(cycle), "form": form or forms.Form({}), "voted": voted, "can": _can(who)},
+                  {**_base(cycle), "form": form or forms.Form({}), "voted": voted, "can": _can(who),
+                   "eligible": eligible, "job": await queries.tally_job(cycle.id),
+                   "council_links": await council_queries.decisions_for("pb_cycle", cycle.id)},
                   status_code=status)
 
 
@@ -135,7 +145,7 @@ def _can(who: Identity) -> dict[str, bool]:
     roles = _roles(who)
     return {"edit_cycle": domain.may_edit_cycle(roles), "move": domain.may_move_phase(roles),
             "edit_projects": domain.may_edit_projects(roles), "record": domain.may_record_ballots(roles),
-            "staff": who.has(*STAFF)}
+            "staff": who.has(*STAFF), "promote": promote.may_promote(who)}
 
 
 async def move_phase(request: Request) -> Response:
@@ -147,10 +157,14 @@ async def move_phase(request: Request) -> Response:
 
 
 async def run_tally(request: Request) -> Response:
-    who = require_role(request, Role.COUNCIL, Role.ADMIN)
-    await services.run_tally(who, _id(request))
-    flash(request, _("The tally was computed. Check the results, then publish them."), "success")
-    return redirect(request, request.url_for("budgets.results", cycle_id=_id(request)).path)
+    """Queue the tally again (it runs as a background job, never inside the request)."""
+    require_role(request, Role.COUNCIL, Role.ADMIN)
+    cycle = await _cycle(request)
+    if not domain.can_tally(Phase(cycle.phase)):
+        raise Conflict(_("Close voting before running the tally."))
+    await automation.queue_tally(cycle.id, utcnow().isoformat(timespec="seconds"))
+    flash(request, _("The tally is being computed. This page shows the results link when it is done."), "info")
+    return redirect(request, request.url_for("budgets.detail", cycle_id=cycle.id).path)
 
 
 # ---------------------------------------------------------------- projects
@@ -198,6 +212,19 @@ async def edit_project(request: Request) -> Response:
                   status_code=422)
 
 
+async def promote_proposal(request: Request) -> Response:
+    """One click: put an eligible proposal on this cycle's ballot (idempotent)."""
+    who = require_role(request, *promote.PROMOTERS)
+    data = await form_data(request)
+    raw = data.get("proposal_id", "")
+    if not raw.isdigit() or len(raw) > 9:
+        raise InvalidInput({"proposal_id": _("Choose one of the options.")})
+    await promote.promote(who, proposal_id=int(raw), cycle_id=_id(request))
+    flash(request, _("The proposal is on the ballot of this cycle."), "success")
+    back = request.url_for("budgets.detail", cycle_id=_id(request)).path
+    return redirect(request, forms.safe_next(data.get("next", ""), back))
+
+
 # ---------------------------------------------------------------- ballots
 
 
@@ -208,23 +235,28 @@ def _posted(items: list[tuple[str, str]], kind: str) -> tuple[int | None, list[t
 
 async def ballot(request: Request) -> Response:
     who = require_login(request)
-    cycle = await _cycle(request)
     status, posted, errors = 200, None, None
     if request.method == "POST":
+        # The hot path of a vote: only the cycle's phase and ballot kind are read before casting;
+        # the full cycle view is loaded only to re-render the form.
+        header = await queries.cycle_header(_id(request))
+        if header is None or (header.phase == Phase.DRAFT and not identity(request).has(*STAFF)):
+            raise NotFound()
         items = await _items(request)
-        scope_id, raw = _posted(items, cycle.ballot_kind)
+        scope_id, raw = _posted(items, header.ballot_kind)
         action = next((v for k, v in items if k == "action"), "vote")
         if scope_id is None:
             raise NotFound()
         if action == "vote":
             try:
-                code = await services.cast_ballot(who, cycle_id=cycle.id, scope_id=scope_id, raw=raw, today=_today())
+                code = await services.cast_ballot(who, cycle_id=header.id, scope_id=scope_id, raw=raw, today=_today())
             except InvalidInput as exc:
                 status, errors = 422, {scope_id: exc.errors}
             else:
-                request.session["pb_receipt"] = {"cycle": cycle.id, "code": code}
-                return redirect(request, request.url_for("budgets.voted", cycle_id=cycle.id).path)
+                request.session["pb_receipt"] = {"cycle": header.id, "code": code}
+                return redirect(request, request.url_for("budgets.voted", cycle_id=header.id).path)
         posted = {scope_id: raw}
+    cycle = await _cycle(request)
     ballots = await queries.ballot_forms(cycle, who.user_id or 0, _today(), posted=posted, errors=errors)
     return render(request, "voting/ballot.html",
                   {**_base(cycle), "ballots": ballots, "voted": await queries.has_voted(cycle.id, who.user_id or 0)},
@@ -305,6 +337,8 @@ async def receipt(request: Request) -> Response:
         raise NotAllowed(_("Receipts can be checked once the results are published."))
     found, form, status, checked = None, forms.Form({}), 200, False
     if request.method == "POST":
+        # Receipt codes are secrets: guessing them must be slow.
+        await services_of(request).limiter.hit("receipt", client_ip(request))
         code, form = pb_forms.parse_receipt(await form_data(request))
         if code is None:
             status = 422
@@ -336,6 +370,7 @@ routes = [
     Route("/budgets/{cycle_id:int}/phase", move_phase, methods=["POST"], name="budgets.phase"),
     Route("/budgets/{cycle_id:int}/tally", run_tally, methods=["POST"], name="budgets.tally"),
     Route("/budgets/{cycle_id:int}/projects", add_project, methods=["POST"], name="budgets.project_add"),
+    Route("/budgets/{cycle_id:int}/promote", promote_proposal, methods=["POST"], name="budgets.promote"),
     Route("/budgets/{cycle_id:int}/projects/{project_id:int}/edit", edit_project, methods=["GET", "POST"],
           name="budgets.project_edit"),
     Route("/budgets/{cycle_id:int}/ballot", ballot, methods=["GET", "POST"], name="budgets.ballot"),

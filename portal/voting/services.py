@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 
 from portal.accounts.identity import Identity
 from portal.accounts.models import ResidentVerification
-from portal.core import audit
+from portal.core import audit, jobs
 from portal.core.timeutil import utcnow
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.i18n import gettext as _
@@ -86,7 +86,7 @@ def _require(ok: bool) -> None:
         raise NotAllowed()
 
 
-async def _refuse_frozen(actor: Identity, cycle: PbCycle, what: str) -> None:
+async def refuse_frozen(actor: Identity, cycle: PbCycle, what: str) -> None:
     """Audit a change attempted on a frozen cycle (committed on its own), then refuse it."""
     await audit.record("voting:cycle:frozen_refused", actor_id=actor.user_id, target_type="pb_cycle",
                        target_id=cycle.id, data={"attempt": what, "phase": cycle.phase})
@@ -158,7 +158,7 @@ async def update_cycle(actor: Identity, cycle_id: int, cmd: CycleInput) -> None:
     _check_cycle_input(cmd)
     cycle = await get_cycle(cycle_id)
     if domain.is_frozen(Phase(cycle.phase)):
-        await _refuse_frozen(actor, cycle, "update_cycle")
+        await refuse_frozen(actor, cycle, "update_cycle")
     async with in_transaction() as conn:
         # The phase is re-checked in the UPDATE itself: a concurrent "open voting" wins cleanly.
         updated = await PbCycle.filter(id=cycle_id, phase=cycle.phase).using_db(conn).update(
@@ -182,7 +182,7 @@ async def _editable_cycle(actor: Identity, cycle_id: int, what: str) -> PbCycle:
     cycle = await get_cycle(cycle_id)
     phase = Phase(cycle.phase)
     if domain.is_frozen(phase):
-        await _refuse_frozen(actor, cycle, what)
+        await refuse_frozen(actor, cycle, what)
     if not domain.projects_editable(phase):
         raise Conflict(_("Projects can be added once the cycle takes proposals."))
     return cycle
@@ -231,32 +231,55 @@ async def move_phase(actor: Identity, cycle_id: int, target: str) -> None:
     except ValueError:
         raise InvalidInput({"phase": _("Choose one of the options.")}) from None
     cycle = await get_cycle(cycle_id)
+    await apply_phase(cycle, goal, actor_id=actor.user_id)
+
+
+TALLY_JOB = "voting.tally"
+
+
+def tally_job_key(cycle_id: int, run: str) -> str:
+    return f"{TALLY_JOB}:{cycle_id}:{run}"
+
+
+async def apply_phase(cycle: PbCycle, goal: Phase, *, actor_id: int | None, auto: bool = False) -> None:
+    """Move `cycle` from its current phase to `goal` (checked), in one transaction with its audit.
+
+    The UPDATE is conditional on the phase read before, so two workers or two council members
+    moving the same cycle at once leave one move and one 409. Closing voting also queues the
+    tally job in the same transaction: the tally never runs inside a request.
+    """
     current = Phase(cycle.phase)
     if not domain.can_transition(current, goal):
         raise Conflict(_("The cycle cannot move to that phase now."))
-    if goal is Phase.VOTING and not await PbProject.filter(cycle_id=cycle_id).exists():
+    if goal is Phase.VOTING and not await PbProject.filter(cycle_id=cycle.id).exists():
         raise Conflict(_("Add projects before voting opens."))
-    if goal is Phase.PUBLISHED and not await PbTallyRow.filter(scope__cycle_id=cycle_id, primary=True).exists():
+    if goal is Phase.PUBLISHED and not await PbTallyRow.filter(scope__cycle_id=cycle.id, primary=True).exists():
         raise Conflict(_("Run the tally before publishing the results."))
     exports: dict[int, str] = {}
     if goal is Phase.PUBLISHED:
         from portal.voting import interop
 
-        for scope in await PbScope.filter(cycle_id=cycle_id):
+        for scope in await PbScope.filter(cycle_id=cycle.id):
             exports[scope.id] = await interop.export_scope_text(scope.id)
     async with in_transaction() as conn:
         changes: dict[str, Any] = {"phase": goal.value}
         if goal is Phase.PUBLISHED:
             changes["published_at"] = utcnow()
-        updated = await PbCycle.filter(id=cycle_id, phase=current.value).using_db(conn).update(**changes)
+        updated = await PbCycle.filter(id=cycle.id, phase=current.value).using_db(conn).update(**changes)
         if updated != 1:
             raise Conflict(_("The cycle changed meanwhile. Reload the page and try again."))
         for scope_id, text in exports.items():
             # The audit bundle is frozen at publication: its hash is what the results page shows.
             await PbScope.filter(id=scope_id).using_db(conn).update(
                 export_text=text, export_sha256=hashlib.sha256(text.encode()).hexdigest())
-        await audit.record("voting:cycle:phase", actor_id=actor.user_id, target_type="pb_cycle",
-                           target_id=cycle_id, data={"from": current.value, "to": goal.value}, conn=conn)
+        if goal is Phase.TALLYING:
+            await jobs.enqueue(TALLY_JOB, tally_job_key(cycle.id, "close"), {"cycle": cycle.id}, conn=conn)
+        data: dict[str, Any] = {"from": current.value, "to": goal.value}
+        if auto:
+            data["auto"] = True
+        await audit.record("voting:cycle:phase", actor_id=actor_id, target_type="pb_cycle",
+                           target_id=cycle.id, data=data, conn=conn)
+    cycle.phase = goal.value
 
 
 # ---------------------------------------------------------------- ballots
@@ -264,6 +287,11 @@ async def move_phase(actor: Identity, cycle_id: int, target: str) -> None:
 
 async def eligible_scopes(cycle_id: int, user_id: int, today: date) -> list[PbScope]:
     """The ballots a resident may fill in: city-wide, plus their verified kecamatan's."""
+    return (await _voter_scopes(cycle_id, user_id, today))[1]
+
+
+async def _voter_scopes(cycle_id: int, user_id: int, today: date) -> tuple[str, list[PbScope]]:
+    """The voter's verified kecamatan and eligible scopes, from one read of the verification."""
     verification = await ResidentVerification.get_or_none(
         user_id=user_id, revoked_at=None).select_related("kelurahan")
     if verification is None:
@@ -272,19 +300,14 @@ async def eligible_scopes(cycle_id: int, user_id: int, today: date) -> list[PbSc
         raise NotAllowed(_("Residents can vote from their 17th birthday."))
     kecamatan = verification.kelurahan.kecamatan_id  # type: ignore[attr-defined]
     scopes = await PbScope.filter(cycle_id=cycle_id).order_by("id")
-    return [s for s in scopes if s.kecamatan_code in (None, kecamatan)]
-
-
-async def _kecamatan_of(user_id: int) -> str:
-    v = await ResidentVerification.get_or_none(user_id=user_id, revoked_at=None).select_related("kelurahan")
-    return v.kelurahan.kecamatan_id if v else ""  # type: ignore[attr-defined]
+    return kecamatan, [s for s in scopes if s.kecamatan_code in (None, kecamatan)]
 
 
 async def _store_ballot(
     *, cycle: PbCycle, scope: PbScope, user_id: int, raw: Sequence[tuple[str, str]], channel: str,
     station: str = "", recorded_by: int | None = None, actor_id: int, today: date,
 ) -> str:
-    scopes = await eligible_scopes(cycle.id, user_id, today)
+    kecamatan, scopes = await _voter_scopes(cycle.id, user_id, today)
     if scope.id not in {s.id for s in scopes}:
         raise NotAllowed(_("You cannot vote in this ballot."))
     projects = await PbProject.filter(scope_id=scope.id).values_list("id", "cost")
@@ -297,7 +320,6 @@ async def _store_ballot(
     choices = json.dumps([[int(pid), pts] for pid, pts in checked.choices])
     key = voter_key(user_id)
     code = new_receipt_code()
-    kecamatan = await _kecamatan_of(user_id)
     async with in_transaction() as conn:
         if not await _voting_still_open(cycle.id, conn):
             raise Conflict(_("Voting is not open."))
@@ -426,7 +448,7 @@ def _rows(scope: PbScope, result: tally.TallyResult, ids: dict[str, int], primar
         PbTallyRow(
             scope_id=scope.id, project_id=ids[r.project_id], rule=result.rule, primary=primary,
             selected=r.selected, funded_order=order.get(r.project_id), score=str(r.score),
-            note=r.note[:300], remaining_budget=_text(r.remaining_budget), round=r.round,
+            note=r.note[:300], reason=r.reason, remaining_budget=_text(r.remaining_budget), round=r.round,
             supporters_could_pay=_text(r.supporters_could_pay),
         )
         for r in result.projects
@@ -439,6 +461,11 @@ async def run_tally(actor: Identity, cycle_id: int) -> None:
     Allowed while the cycle is in `tallying`; running it again replaces the rows.
     """
     _require(domain.may_move_phase(actor.roles))
+    await tally_cycle(cycle_id, actor_id=actor.user_id)
+
+
+async def tally_cycle(cycle_id: int, *, actor_id: int | None) -> None:
+    """The tally itself (also run by the tally job, with no actor): see `run_tally`."""
     cycle = await get_cycle(cycle_id)
     if not domain.can_tally(Phase(cycle.phase)):
         raise Conflict(_("Close voting before running the tally."))
@@ -460,7 +487,13 @@ async def run_tally(actor: Identity, cycle_id: int) -> None:
             if name == cycle.rule:
                 summary[str(scope.id)] = list(result.selected)
     async with in_transaction() as conn:
+        # Published results never change: the phase is re-read (and locked) with the write.
+        query = PbCycle.filter(id=cycle_id, phase=Phase.TALLYING.value).using_db(conn)
+        if conn.capabilities.dialect == "postgres":
+            query = query.select_for_update()
+        if await query.first() is None:
+            raise Conflict(_("Close voting before running the tally."))
         await PbTallyRow.filter(scope_id__in=[s.id for s in scopes]).using_db(conn).delete()
         await PbTallyRow.bulk_create(rows, batch_size=1000, using_db=conn)
-        await audit.record("voting:tally:run", actor_id=actor.user_id, target_type="pb_cycle",
+        await audit.record("voting:tally:run", actor_id=actor_id, target_type="pb_cycle",
                            target_id=cycle_id, data={"rule": cycle.rule, "selected": summary}, conn=conn)

@@ -58,6 +58,8 @@ from itertools import accumulate, chain, repeat
 from operator import mul
 from typing import Protocol
 
+from portal.voting.mes_stability import stable_span
+
 Number = int | Fraction
 
 
@@ -115,10 +117,11 @@ class ProjectReport:
     cost: int
     score: Number
     selected: bool
-    note: str
+    note: str  # plain English, for the CLI and logs; pages translate `reason` instead
     remaining_budget: Number | None = None  # greedy: budget left when it was considered
     round: int | None = None  # MES / Phragmén: round it was funded or dropped in (1-based)
     supporters_could_pay: Fraction | None = None  # MES: what its supporters still held
+    reason: str = ""  # one of REASONS: the explanation's kind, for translated wording
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,25 @@ class TallyResult:
 
     def report(self, project_id: str) -> ProjectReport:
         return next(r for r in self.projects if r.project_id == project_id)
+
+
+# Why a project was or was not funded (ProjectReport.reason). The numbers that go with each
+# reason are in the report's other fields.
+REASONS = frozenset({
+    "funded",  # greedy: funded; remaining_budget = what was left before it
+    "completion",  # funded by the greedy completion after MES
+    "misfit",  # did not fit: remaining_budget left, costs cost
+    "threshold",  # score below Election.min_score
+    "excluded",  # a mutually exclusive project was funded
+    "stopped",  # greedy-no-skip: not considered after the first misfit
+    "no-votes",  # nobody voted for it: never funded
+    "free",  # costs nothing and has votes: funded up front
+    "round",  # MES / Phragmén: funded in `round`
+    "dropped",  # MES: supporters could pay only supporters_could_pay in `round`
+    "not-reached",  # Phragmén stopped before reaching it
+    "funded-other",  # funded (no specific reason recorded)
+    "not-funded",  # not funded (no specific reason recorded)
+})
 
 
 class Rule(Protocol):
@@ -254,10 +276,10 @@ def _result(
     for i, pid in enumerate(prep.ids):
         rep = notes.get(i)
         if rep is None:
-            text = "funded" if i in funded else "not funded"
+            text, why = ("funded", "funded-other") if i in funded else ("not funded", "not-funded")
             if prep.supporters[i] == 0:
-                text = "no votes: never funded"
-            rep = ProjectReport(pid, prep.costs[i], prep.scores[i], i in funded, text)
+                text, why = "no votes: never funded", "no-votes"
+            rep = ProjectReport(pid, prep.costs[i], prep.scores[i], i in funded, text, reason=why)
         reports.append(rep)
     total = sum(prep.costs[i] for i in selected)
     assert total <= election.budget, "a rule overspent"  # noqa: S101 - invariant, not input
@@ -295,23 +317,24 @@ def _greedy_walk(
     for i in _greedy_order(prep, eligible):
         pid, cost, score = prep.ids[i], prep.costs[i], prep.scores[i]
 
-        def rep(ok: bool, text: str, left: Number = remaining) -> ProjectReport:
-            return ProjectReport(pid, cost, score, ok, text, remaining_budget=left)
+        def rep(ok: bool, text: str, why: str, left: Number = remaining) -> ProjectReport:
+            return ProjectReport(pid, cost, score, ok, text, remaining_budget=left, reason=why)
 
         if stopped:
-            notes[i] = rep(False, "not considered: the tally stops at the first misfit")
+            notes[i] = rep(False, "not considered: the tally stops at the first misfit", "stopped")
         elif pid in blocked:
-            notes[i] = rep(False, "excluded: a mutually exclusive project was funded")
+            notes[i] = rep(False, "excluded: a mutually exclusive project was funded", "excluded")
         elif cost <= remaining:
             chosen.append(i)
             remaining -= cost
-            notes[i] = rep(True, f"funded{label}: {_count(election, score)}", remaining + cost)
+            why = "completion" if label else "funded"
+            notes[i] = rep(True, f"funded{label}: {_count(election, score)}", why, remaining + cost)
             for group in exclusive:
                 if pid in group:
                     blocked |= group - {pid}
         else:
             money = _money(election, remaining), _money(election, cost)
-            notes[i] = rep(False, f"did not fit: {money[0]} left, costs {money[1]}")
+            notes[i] = rep(False, f"did not fit: {money[0]} left, costs {money[1]}", "misfit")
             stopped = stop_at_misfit
     return chosen, notes
 
@@ -326,7 +349,7 @@ def _threshold_split(
             eligible.append(i)
         else:
             text = f"below the threshold: {prep.scores[i]} < {limit}"
-            notes[i] = ProjectReport(pid, prep.costs[i], prep.scores[i], False, text)
+            notes[i] = ProjectReport(pid, prep.costs[i], prep.scores[i], False, text, reason="threshold")
     return eligible
 
 
@@ -591,10 +614,12 @@ def _mes_outcome(
 ) -> tuple[list[int], dict[int, ProjectReport]]:
     notes: dict[int, ProjectReport] = {}
     for i in run.free:
-        notes[i] = ProjectReport(prep.ids[i], 0, prep.scores[i], True, "funded: costs nothing")
+        notes[i] = ProjectReport(prep.ids[i], 0, prep.scores[i], True, "funded: costs nothing",
+                                 reason="free")
     for i, rnd, _rho in run.funded:
         text = f"funded in round {rnd}"
-        notes[i] = ProjectReport(prep.ids[i], prep.costs[i], prep.scores[i], True, text, round=rnd)
+        notes[i] = ProjectReport(prep.ids[i], prep.costs[i], prep.scores[i], True, text, round=rnd,
+                                 reason="round")
     for i, (rnd, could) in run.dropped.items():
         cost = prep.costs[i]
         text = (
@@ -602,7 +627,8 @@ def _mes_outcome(
             f"{_money(election, could)} of {_money(election, cost)}"
         )
         notes[i] = ProjectReport(
-            prep.ids[i], cost, prep.scores[i], False, text, round=rnd, supporters_could_pay=could
+            prep.ids[i], cost, prep.scores[i], False, text, round=rnd, supporters_could_pay=could,
+            reason="dropped",
         )
     return run.free + [i for i, _, _ in run.funded], notes
 
@@ -639,39 +665,86 @@ def _plain_mes(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
     return _mes(prep, ut, Fraction(election.budget) / prep.n_voters)
 
 
+# Add1 steps are taken one by one at first (cheap where shares are a few hundred units, as in
+# the zloty files). Then the interval where the outcome cannot change is computed and skipped;
+# when that interval turns out short, plain steps resume for twice as long before the next try,
+# so elections where skipping does not pay (Wieliczka) stay as fast as the plain loop.
+PLAIN_STEPS = 64
+
+
+@dataclass(slots=True)
+class _Stepper:
+    prep: _Prep
+    ut: _Utilities
+    wait: int = PLAIN_STEPS  # plain steps before the next attempt to skip
+    pause: int = PLAIN_STEPS
+
+    def next_share(self, share: Fraction, run: _MesRun) -> Fraction:
+        """The next share worth running after ``share`` (see `mes_stability`)."""
+        if self.wait > 0:
+            self.wait -= 1
+            return share + 1
+        prep, ut = self.prep, self.ut
+        span = stable_span(
+            costs=prep.costs, values=ut.values, members=ut.members, weights=ut.weights,
+            rank=prep.tie_rank, per_voter=share,
+            candidates=[i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0],
+            funded=[i for i, _, _ in run.funded],
+        )
+        jump = 1 if span is None or span <= 1 else math.ceil(span)
+        if jump < 2 * self.pause:  # skipping saved little: back off
+            self.pause *= 2
+            self.wait = self.pause
+        return share + jump
+
+
 def _add1_iterated(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
-    """pabutools' ``voter_budget_increment=1``: +1 per voter until exhaustive or overspent."""
+    """pabutools' ``voter_budget_increment=1``: +1 per voter until exhaustive or overspent.
+
+    Steps that cannot change the outcome are skipped (`_Stepper`); when a step overspends,
+    the outcome one unit below it is what pabutools returns, so it is run if it was skipped.
+    """
     if prep.n_voters == 0:
         return _MesRun([], {}, [])
     per_voter = Fraction(election.budget) / prep.n_voters
     wanted = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0]
     free = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] == 0]
     previous = _MesRun([], {}, free)  # pabutools' fallback: nothing bought, free ones kept
+    previous_share: Fraction | None = None
+    stepper = _Stepper(prep, ut, wait=PLAIN_STEPS, pause=max(1, PLAIN_STEPS))
     while True:
         run = _mes(prep, ut, per_voter)
         spent = _spent(prep, run)
         if spent > election.budget:
+            if previous_share is not None and previous_share != per_voter - 1:
+                previous = _mes(prep, ut, per_voter - 1)
             return previous
         funded = {i for i, _, _ in run.funded}
         left = election.budget - spent
         if all(i in funded or prep.costs[i] > left for i in wanted):
             return run
-        previous, per_voter = run, per_voter + 1
+        previous, previous_share = run, per_voter
+        per_voter = stepper.next_share(per_voter, run)
 
 
 def _add1_equalshares(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
-    """equalshares.net's Add1: from floor(budget/n) per voter, +1 while within budget."""
+    """equalshares.net's Add1: from floor(budget/n) per voter, +1 while within budget
+    (skipping steps that cannot change the outcome, as `_add1_iterated` does)."""
     run = _plain_mes(election, prep, ut)
     if prep.n_voters == 0:
         return run
     wanted = sum(1 for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0)
+    share: Fraction | None = None  # the grid share `run` was computed at (budget/n is off-grid)
     per_voter = Fraction(math.floor(Fraction(election.budget) / prep.n_voters))
+    stepper = _Stepper(prep, ut, wait=PLAIN_STEPS, pause=max(1, PLAIN_STEPS))
     while len(run.funded) < wanted:  # once everything is funded more money changes nothing
-        per_voter += 1
-        attempt = _mes(prep, ut, per_voter)
+        following = per_voter + 1 if share is None else stepper.next_share(share, run)
+        attempt = _mes(prep, ut, following)
         if _spent(prep, attempt) > election.budget:
+            if share is not None and following - 1 != share:
+                run = _mes(prep, ut, following - 1)
             break
-        run = attempt
+        run, share, per_voter = attempt, following, following
     return run
 
 
@@ -775,7 +848,8 @@ def phragmen(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyR
             for j in misfits:
                 text = f"did not fit: {left} left, costs {_money(election, costs[j])}"
                 notes[j] = ProjectReport(
-                    prep.ids[j], costs[j], prep.scores[j], False, text, round=rnd
+                    prep.ids[j], costs[j], prep.scores[j], False, text, round=rnd,
+                    remaining_budget=election.budget - spent, reason="misfit",
                 )
             break
         pick = min(tied, key=lambda j: rank[j])
@@ -784,7 +858,7 @@ def phragmen(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyR
         open_[pick] = False
         notes[pick] = ProjectReport(
             prep.ids[pick], costs[pick], prep.scores[pick], True, f"funded in round {rnd}",
-            round=rnd,
+            round=rnd, reason="round",
         )
         new_den = den * best.denominator // math.gcd(den, best.denominator)
         if new_den != den:
@@ -805,7 +879,9 @@ def phragmen(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyR
     for j, ok in enumerate(open_):
         if ok and j not in notes:
             text = "not reached: Phragmén stops at the first project that does not fit"
-            notes[j] = ProjectReport(prep.ids[j], costs[j], prep.scores[j], False, text)
+            notes[j] = ProjectReport(
+                prep.ids[j], costs[j], prep.scores[j], False, text, reason="not-reached"
+            )
     return _result("phragmen", election, prep, chosen, notes)
 
 

@@ -67,3 +67,20 @@ async def city_scope(cycle_id: int) -> int:
 
 async def set_phase(cycle_id: int, phase: Phase) -> None:
     await PbCycle.filter(id=cycle_id).update(phase=phase.value)
+
+
+async def proposal(services: Services, *, status: str = "eligible", cost: int | None = 350,
+                   kelurahan: str = "32.73.02.1004", title: str = "Taman baca di Dago") -> int:
+    """A proposal row in `status` with the agency's estimate (built directly: the proposal
+    workflow itself is tested in tests/proposals)."""
+    from portal.core.timeutil import utcnow
+    from portal.proposals.models import Proposal
+
+    author = await resident(services)
+    now = utcnow()
+    row = await Proposal.create(
+        title=title, description="Ruang baca anak di taman kelurahan.", category="education",
+        kecamatan_id=kelurahan.rsplit(".", 1)[0], kelurahan_id=kelurahan, created_by_id=author.id,
+        status=status, status_changed_at=now, created_at=now, updated_at=now, answer_cost=cost,
+        answer_kind="feasible" if cost else "")
+    return row.id
