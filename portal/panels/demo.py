@@ -2,6 +2,8 @@
 
 - Two finished (closed) inspections, so the scoreboard shows an IKM trend, replies and actions.
 - One in fieldwork, with panelist@warga.demo on the panel, so a visitor can file a scorecard.
+- A satisfaction survey period for the KIA service, with paper answers imported.
+- The head of Disdukcapil (kepala.disdukcapil@warga.demo, no usable password) approves the plans.
 
 Idempotent: does nothing when the demo inspections exist. Uses the demo accounts from
 portal.core.demo_accounts (moderator, officer of Disdukcapil, panelist) and creates synthetic
@@ -13,12 +15,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from portal.accounts.identity import Identity
+from portal.accounts import services as accounts
+from portal.accounts.identity import Identity, Role
 from portal.accounts.models import ResidentVerification, User
 from portal.accounts.sessions import identity_of
 from portal.core.timeutil import utcnow
-from portal.panels import followup, scorecards, services as panels
-from portal.panels.models import Inspection
+from portal.panels import followup, scorecards, services as panels, surveys
+from portal.panels.models import Inspection, Service
 from portal.panels.scoring import Scale
 
 DOMAIN = "warga.demo"
@@ -41,6 +44,18 @@ async def _resident(n: int, name: str, kelurahan: str, born: int) -> Identity:
     return await identity_of(user)
 
 
+async def _agency_head() -> Identity:
+    """Kepala Dinas of Disdukcapil: an officer of it who also holds the agency-head role."""
+    email = f"kepala.disdukcapil@{DOMAIN}"
+    user = await User.get_or_none(email=email)
+    if user is None:
+        user = await User.create(email=email, name="Kepala Disdukcapil", password_hash="!demo",
+                                 email_confirmed_at=utcnow())
+        await accounts.grant_role(None, user_id=user.id, role=Role.OFFICER, agency_abbr="Disdukcapil")
+        await accounts.grant_role(None, user_id=user.id, role=Role.AGENCY_HEAD)
+    return await identity_of(user)
+
+
 async def _who(local: str) -> Identity | None:
     user = await User.get_or_none(email=f"{local}@{DOMAIN}")
     return await identity_of(user) if user else None
@@ -50,7 +65,7 @@ def _scores(base: dict[str, str], bump: int) -> dict[str, str]:
     return {k: str(max(1, min(4, int(v) + bump))) for k, v in base.items()}
 
 
-async def _run(mod: Identity, officer: Identity, team: list[Identity], *, title: str, service: str, scope: str,
+async def _run(mod: Identity, officer: Identity, head: Identity, team: list[Identity], *, title: str, service: str, scope: str,
                start: date, end: date, panel: list[dict[str, str]], self_scores: dict[str, str],
                report: tuple[str, str, str], reply: str, actions: list[tuple[str, str, str, str, str]],
                review: list[dict[str, str]] | None, until: str) -> int:
@@ -86,8 +101,8 @@ async def _run(mod: Identity, officer: Identity, team: list[Identity], *, title:
     for unsur, text, owner, budget, evidence in actions:
         ids.append(await followup.add_action(officer, iid, followup.NewAction(
             unsur, text, owner, date.today() + timedelta(days=60), budget, evidence)))
-    for target in ("action_plan_submitted", "action_plan_approved"):
-        await panels.transition(officer, iid, target)
+    await panels.transition(officer, iid, "action_plan_submitted")
+    await panels.transition(head, iid, "action_plan_approved")
     await panels.transition(mod, iid, "follow_up")
     for action_id in ids:
         await followup.submit_evidence(officer, iid, action_id, text="Sudah dilaksanakan; foto dan SK terlampir di arsip.")
@@ -120,10 +135,11 @@ async def load_demo() -> None:
     mod, officer, panelist = await _who("moderator"), await _who("officer"), await _who("panelist")
     if mod is None or officer is None or panelist is None:
         return
+    head = await _agency_head()
     residents = [await _resident(n, *r) for n, r in enumerate(RESIDENTS, start=1)]
     first = [_scores(BASE, d) for d in (0, -1, 0, 0, 1, -1)]
     await _run(
-        mod, officer, residents[:3], title="Inspeksi warga: layanan akta kelahiran",
+        mod, officer, head, residents[:3], title="Inspeksi warga: layanan akta kelahiran",
         service="Penerbitan akta kelahiran", scope="Loket akta kelahiran di Mal Pelayanan Publik Kota Bandung.",
         start=date(2025, 8, 4), end=date(2025, 10, 31), panel=first,
         self_scores={k: "4" for k in BASE},
@@ -137,7 +153,7 @@ async def load_demo() -> None:
                   "Tanpa biaya tambahan", "Nomor kanal dan rekap pengaduan bulanan")],
         review=[_scores(BASE, d) for d in (1, 0, 1, 1, 0, 1)], until="closed")
     await _run(
-        mod, officer, residents[3:6], title="Inspeksi warga: perekaman e-KTP Kecamatan Coblong",
+        mod, officer, head, residents[3:6], title="Inspeksi warga: perekaman e-KTP Kecamatan Coblong",
         service="Perekaman e-KTP Kecamatan Coblong", scope="Perekaman dan pencetakan e-KTP di Kantor Kecamatan Coblong.",
         start=date(2026, 3, 2), end=date(2026, 5, 29), panel=[_scores(BASE, d) for d in (1, 0, 1, 0, 1, 1)],
         self_scores={k: "4" for k in BASE},
@@ -148,7 +164,19 @@ async def load_demo() -> None:
                   "Foto ruang tunggu")],
         review=[_scores(BASE, d) for d in (1, 1, 1, 1, 1, 1)], until="closed")
     await _run(
-        mod, officer, [panelist, residents[0], residents[4]], title="Inspeksi warga: Kartu Identitas Anak (KIA)",
+        mod, officer, head, [panelist, residents[0], residents[4]], title="Inspeksi warga: Kartu Identitas Anak (KIA)",
         service="Penerbitan Kartu Identitas Anak", scope="Layanan KIA keliling di sekolah dasar Kecamatan Sukajadi.",
         start=date(2026, 11, 2), end=date(2027, 1, 29), panel=[_scores(BASE, 0)] * 3, self_scores={},
         report=("", "", ""), reply="", actions=[], review=None, until="fieldwork")
+    await _survey_period(officer)
+
+
+async def _survey_period(officer: Identity) -> None:
+    """An SKM period for the KIA service with paper answers imported, independent of inspections."""
+    service = await Service.get(name="Penerbitan Kartu Identitas Anak")
+    start = date.today().replace(day=1)
+    period_id = await surveys.open_period(officer, surveys.NewPeriod(
+        service.code, "SKM layanan KIA semester ini", start, start + timedelta(days=150), 900))
+    rows = ["U1,U2,U3,U4,U5,U6,U7,U8,U9"] + [
+        ",".join(str(max(1, min(4, int(v) + (k % 3) - 1))) for v in BASE.values()) for k in range(14)]
+    await surveys.import_period_csv(officer, period_id, "\n".join(rows) + "\n")

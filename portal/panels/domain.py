@@ -46,7 +46,9 @@ __all__ = [
     "MIN_PANEL",
     "Transition",
     "age_group",
+    "APPLICATION_MOVES",
     "allowed_transitions",
+    "can_move_application",
     "check_transition",
     "conflict_reasons",
     "deadline_for",
@@ -242,6 +244,19 @@ def survey_period(day: date) -> str:
 
 
 # --- membership -------------------------------------------------------------------------------
+
+#: Application statuses and who moves them (while the inspection is recruiting): the
+#: coordinator selects, puts on the reserve list or rejects; the applicant withdraws (a selected
+#: panelist too, which frees the seat for the first reserve). Rejected and withdrawn are final.
+APPLICATION_MOVES: frozenset[tuple[str, str]] = frozenset({
+    ("applied", "selected"), ("applied", "reserve"), ("applied", "rejected"), ("applied", "withdrawn"),
+    ("reserve", "selected"), ("reserve", "rejected"), ("reserve", "withdrawn"),
+    ("selected", "withdrawn"),
+})
+
+
+def can_move_application(source: str, target: str) -> bool:
+    return (source, target) in APPLICATION_MOVES
 
 AGE_GROUPS: tuple[tuple[int, str], ...] = ((60, "60+"), (40, "40-59"), (25, "25-39"), (17, "17-24"))
 

@@ -21,9 +21,8 @@ from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.i18n import gettext as _
 from portal.panels.domain import InspectionState as S
 from portal.panels.models import Action, ActionVerdict, Inspection
-from portal.panels.scorecards import _officer_of
 from portal.panels.scoring import Scale
-from portal.panels.services import is_coordinator, load, member_of, today
+from portal.panels.services import is_coordinator, load, member_of, require_officer, today
 
 
 def _in_state(inspection: Inspection, *states: S) -> None:
@@ -48,7 +47,7 @@ async def save_report(actor: Identity, inspection_id: int, *, findings: str, str
 async def reply(actor: Identity, inspection_id: int, *, text: str, minutes: str) -> None:
     """The agency's right of reply on facts (not scores), plus the interface meeting minutes."""
     inspection = await load(inspection_id)
-    _officer_of(actor, inspection)
+    require_officer(actor, inspection.agency_id)  # type: ignore[attr-defined]
     _in_state(inspection, S.RIGHT_OF_REPLY)
     async with in_transaction() as conn:
         await Inspection.filter(id=inspection_id, state=S.RIGHT_OF_REPLY.value).using_db(conn).update(
@@ -70,7 +69,7 @@ class NewAction:
 
 async def add_action(actor: Identity, inspection_id: int, cmd: NewAction) -> int:
     inspection = await load(inspection_id)
-    _officer_of(actor, inspection)
+    require_officer(actor, inspection.agency_id)  # type: ignore[attr-defined]
     _in_state(inspection, S.RIGHT_OF_REPLY)
     if cmd.unsur not in Scale(inspection.scale).codes:
         raise InvalidInput({"unsur": _("Choose an element of service from the list.")})
@@ -94,7 +93,7 @@ async def _action(inspection_id: int, action_id: int) -> Action:
 
 async def remove_action(actor: Identity, inspection_id: int, action_id: int) -> None:
     inspection = await load(inspection_id)
-    _officer_of(actor, inspection)
+    require_officer(actor, inspection.agency_id)  # type: ignore[attr-defined]
     _in_state(inspection, S.RIGHT_OF_REPLY)
     action = await _action(inspection_id, action_id)
     async with in_transaction() as conn:
@@ -106,7 +105,7 @@ async def remove_action(actor: Identity, inspection_id: int, action_id: int) -> 
 async def submit_evidence(actor: Identity, inspection_id: int, action_id: int, *, text: str) -> None:
     """The agency reports what it did for one action; panelists then confirm or dispute."""
     inspection = await load(inspection_id)
-    _officer_of(actor, inspection)
+    require_officer(actor, inspection.agency_id)  # type: ignore[attr-defined]
     _in_state(inspection, S.ACTION_PLAN_APPROVED, S.FOLLOW_UP, S.REVIEW)
     action = await _action(inspection_id, action_id)
     async with in_transaction() as conn:

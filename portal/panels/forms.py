@@ -10,6 +10,7 @@ from portal.forms import Form
 from portal.i18n import gettext as _
 from portal.panels.followup import NewAction
 from portal.panels.services import METHODS, NewApplication, NewInspection
+from portal.panels.surveys import NewPeriod
 from portal.panels.scoring import Scale
 
 SCALES = {"2017": Scale.PERMENPANRB_14_2017, "2004": Scale.KEPMENPAN_25_2004}
@@ -104,3 +105,20 @@ def parse_long_text(data: Mapping[str, Any], name: str, *, min_length: int = 3, 
     form = Form(data)
     value = form.text(name, max_length=5000, min_length=min_length, required=required)
     return (value if form.ok else None), form
+
+
+def parse_period(data: Mapping[str, Any], services: Iterable[str]) -> tuple[NewPeriod | None, Form]:
+    form = Form(data)
+    code = form.choice("service", services)
+    if "service" in form.errors:
+        form.errors["service"] = _("Choose a service from the list.")
+    title = form.text("title", max_length=200, min_length=5)
+    opens = _date(form, "opens_on")
+    closes = _date(form, "closes_on")
+    if opens and closes and closes < opens:
+        form.errors["closes_on"] = _("The end cannot be before the start.")
+    population = form.integer("population", required=False, minimum=1, maximum=10_000_000)
+    if not form.ok:
+        return None, form
+    assert opens and closes
+    return NewPeriod(code, title, opens, closes, population), form

@@ -66,6 +66,25 @@ TIMELINE = {
     "panels:action:create": lazy("Action added to the plan"),
     "panels:action:delete": lazy("Action removed from the plan"),
     "panels:action:evidence": lazy("The agency submitted evidence for an action"),
+    "panels:inspection:remind": lazy("Reminder sent: the deadline is in two working days"),
+    "panels:inspection:escalate": lazy("Deadline missed: escalated to the council"),
+    "panels:action:escalate": lazy("An action is overdue: escalated to the council"),
+}
+
+DIMENSIONS = {
+    "tangibles": lazy("Tangibles (facilities, equipment, appearance)"),
+    "reliability": lazy("Reliability (the promised service, dependably)"),
+    "responsiveness": lazy("Responsiveness (prompt help)"),
+    "assurance": lazy("Assurance (knowledge, courtesy, trust)"),
+    "empathy": lazy("Empathy (individual attention)"),
+}
+
+APPLICATION_STATUSES = {
+    "applied": lazy("applied"),
+    "selected": lazy("selected"),
+    "reserve": lazy("reserve list"),
+    "rejected": lazy("turned down"),
+    "withdrawn": lazy("withdrawn"),
 }
 
 GENDERS = {"f": lazy("woman"), "m": lazy("man"), "": lazy("not given")}
@@ -73,6 +92,14 @@ GENDERS = {"f": lazy("woman"), "m": lazy("man"), "": lazy("not given")}
 
 def state_label(state: str) -> str:
     return gettext(STATES.get(state, state))
+
+
+def dimension_label(dimension: str) -> str:
+    return gettext(DIMENSIONS.get(dimension, dimension))
+
+
+def application_label(status: str) -> str:
+    return gettext(APPLICATION_STATUSES.get(status, status))
 
 
 def method_label(method: str) -> str:

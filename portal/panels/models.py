@@ -61,6 +61,10 @@ class Inspection(Model):
     created_by_id = fields.IntField()
     created_at = fields.DatetimeField(auto_now_add=True)
     closed_at = fields.DatetimeField(null=True)
+    # Deadline sweep (deadline_jobs.py): the deadline a reminder went out for, and when the
+    # current state's deadline was escalated to the council. Both reset on every transition.
+    reminded_deadline = fields.DateField(null=True)
+    escalated_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "panels_inspection"
@@ -80,7 +84,10 @@ class Application(Model):
     gender = fields.CharField(max_length=1, default="")  # "f" | "m" | "" (not said)
     age_group = fields.CharField(max_length=8, default="")
     declared_no_conflict = fields.BooleanField(default=True)
-    status = fields.CharField(max_length=12, default="applied")  # applied|selected|reserve
+    # applied | selected | reserve | rejected | withdrawn (domain.APPLICATION_MOVES)
+    status = fields.CharField(max_length=12, default="applied")
+    reserve_rank = fields.IntField(null=True)  # place on the reserve list, from the draw
+    decided_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -132,6 +139,25 @@ class Scorecard(Model):
         unique_together = (("inspection", "member", "phase", "visit"),)
 
 
+class ScorecardPhoto(Model):
+    """Evidence photo on a scorecard, re-encoded like proposal photos (no metadata survives)."""
+
+    id = fields.IntField(primary_key=True)
+    scorecard: fields.ForeignKeyRelation[Scorecard] = fields.ForeignKeyField(
+        "models.Scorecard", related_name="photos", on_delete=fields.CASCADE
+    )
+    filename = fields.CharField(max_length=64, unique=True)  # generated, never the upload's name
+    content_type = fields.CharField(max_length=20)
+    width = fields.IntField()
+    height = fields.IntField()
+    size = fields.IntField()
+    alt = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "panels_scorecard_photo"
+
+
 class SelfAssessment(Model):
     id = fields.IntField(primary_key=True)
     inspection: fields.OneToOneRelation[Inspection] = fields.OneToOneField(
@@ -147,6 +173,26 @@ class SelfAssessment(Model):
         table = "panels_self_assessment"
 
 
+class SurveyPeriod(Model):
+    """A satisfaction survey window for one service, opened independently of any inspection."""
+
+    id = fields.IntField(primary_key=True)
+    service: fields.ForeignKeyRelation[Service] = fields.ForeignKeyField(
+        "models.Service", related_name="periods", on_delete=fields.CASCADE
+    )
+    title = fields.CharField(max_length=200)
+    opens_on = fields.DateField()
+    closes_on = fields.DateField()
+    scale = fields.CharField(max_length=24)
+    population = fields.IntField(null=True)  # service users in the period, for the K&M target
+    created_by_id = fields.IntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    closed_at = fields.DatetimeField(null=True)  # closed early by hand
+
+    class Meta:
+        table = "panels_survey_period"
+
+
 class SurveyResponse(Model):
     """One SKM respondent: online (one per verified resident per period) or imported from CSV."""
 
@@ -157,7 +203,11 @@ class SurveyResponse(Model):
     inspection: fields.ForeignKeyNullableRelation[Inspection] = fields.ForeignKeyField(
         "models.Inspection", related_name="survey_responses", null=True, on_delete=fields.SET_NULL
     )
+    # "2026-S2" (implicit half-year) or "P<id>" for an explicit SurveyPeriod.
     period = fields.CharField(max_length=8, db_index=True)
+    survey_period: fields.ForeignKeyNullableRelation[SurveyPeriod] = fields.ForeignKeyField(
+        "models.SurveyPeriod", related_name="responses", null=True, on_delete=fields.CASCADE
+    )
     scale = fields.CharField(max_length=24)
     source = fields.CharField(max_length=8)  # "online" | "csv"
     batch = fields.CharField(max_length=32, default="")
@@ -186,6 +236,8 @@ class Action(Model):
     evidence_expected = fields.CharField(max_length=300)
     evidence_text = fields.TextField(default="")
     evidence_at = fields.DatetimeField(null=True)
+    reminded_at = fields.DatetimeField(null=True)  # the due-date reminder went out
+    escalated_at = fields.DatetimeField(null=True)  # overdue without evidence: told the council
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -1,5 +1,5 @@
-"""Fieldwork use cases: panel scorecards (one per panelist per visit), the agency's
-self-assessment, the public satisfaction survey and the CSV import of paper surveys.
+"""Fieldwork use cases: panel scorecards (one per panelist per visit) and the agency's
+self-assessment. Surveys are in surveys.py, evidence photos in evidence.py.
 
 Ownership rules: a scorecard is read and written only by the panelist who owns it (the
 coordinator may read, never write); drafts stay editable until the phase closes; the agency
@@ -9,25 +9,23 @@ never sees who filed what. The self-assessment belongs to the officers of the in
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Mapping
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
-from portal.accounts.identity import Identity, Role
+from portal.accounts.identity import Identity
 from portal.core import audit
 from portal.core.timeutil import utcnow
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.i18n import gettext as _
 from portal.i18n import lazy
 from portal.panels import domain
-from portal.panels.csv_import import parse_skm_csv
 from portal.panels.domain import InspectionState
-from portal.panels.models import Inspection, Scorecard, SelfAssessment, Service, SurveyResponse
-from portal.panels.scoring import SERVQUAL_ITEMS, Scale
-from portal.panels.services import load, member_of, today
+from portal.panels.models import Inspection, Scorecard, SelfAssessment
+from portal.panels.scoring import SERVQUAL_ITEMS, Dimension, Scale
+from portal.panels.services import load, member_of, require_officer
 
 MAX_VISITS = 20
 ANSWER_MESSAGES = (
@@ -37,22 +35,39 @@ ANSWER_MESSAGES = (
 
 
 def parse_servqual(raw: Mapping[str, str]) -> tuple[str, dict[str, str]]:
-    """Optional SERVQUAL items sq_e_1..22 / sq_p_1..22 (1-7): all blank or all filled."""
+    """Optional SERVQUAL items sq_e_1..22 / sq_p_1..22 (1-7): all blank or all filled; plus
+    optional importance points sq_w_<dimension> (whole numbers, all five, summing to 100)."""
     values = {f"sq_{k}_{i}": (raw.get(f"sq_{k}_{i}") or "").strip() for k in "ep" for i in SERVQUAL_ITEMS}
+    points = {d.value: (raw.get(f"sq_w_{d.value}") or "").strip() for d in Dimension}
     if not any(values.values()):
+        if any(points.values()):
+            return "", {"servqual": _("Importance points need the SERVQUAL answers too.")}
         return "", {}
     bad = [k for k, v in values.items() if v not in {str(n) for n in range(1, 8)}]
     if bad:
         return "", {"servqual": _("Answer every SERVQUAL item with 1 to 7, or leave them all empty.")}
-    data = {k: {str(i): int(values[f"sq_{k}_{i}"]) for i in SERVQUAL_ITEMS} for k in "ep"}
+    data: dict[str, dict[str, int]] = {k: {str(i): int(values[f"sq_{k}_{i}"]) for i in SERVQUAL_ITEMS} for k in "ep"}
+    if any(points.values()):
+        if not all(v.isdigit() and len(v) <= 3 for v in points.values()) or \
+                sum(int(v) for v in points.values()) != 100:
+            return "", {"servqual_weights": _("Share exactly 100 importance points over the five dimensions.")}
+        data["w"] = {k: int(v) for k, v in points.items()}
     return json.dumps(data, sort_keys=True), {}
 
 
-def _answers_or_errors(raw: Mapping[str, str], scale: Scale, submit: bool) -> dict[str, int | None]:
+def answers_or_errors(raw: Mapping[str, str], scale: Scale, submit: bool) -> dict[str, int | None]:
     answers, errors = domain.parse_answers(raw, scale, allow_blank=not submit)
     if errors:
         raise InvalidInput({code: _(message) for code, message in errors.items()})
     return answers
+
+
+def check_scorecard(inspection: Inspection, raw: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(field, message) for everything that would still stop a submission; nothing is saved."""
+    _answers, errors = domain.parse_answers(raw, Scale(inspection.scale), allow_blank=False)
+    problems = [(code, _(message)) for code, message in errors.items()]
+    _sq, sq_errors = parse_servqual(raw)
+    return problems + list(sq_errors.items())
 
 
 # --- panel scorecards -------------------------------------------------------------------------
@@ -101,7 +116,7 @@ async def save_scorecard(actor: Identity, inspection_id: int, scorecard_id: int,
     if domain.scorecard_phase(InspectionState(inspection.state)) != card.phase:
         raise Conflict(_("Fieldwork for this scorecard has closed; it can no longer be changed."))
     scale = Scale(inspection.scale)
-    answers = _answers_or_errors(raw, scale, submit)
+    answers = answers_or_errors(raw, scale, submit)
     servqual, errors = parse_servqual(raw)
     if errors:
         raise InvalidInput(errors)
@@ -123,22 +138,16 @@ async def save_scorecard(actor: Identity, inspection_id: int, scorecard_id: int,
 # --- the agency's self-assessment -------------------------------------------------------------
 
 
-def _officer_of(actor: Identity, inspection: Inspection) -> None:
-    if not (actor.has(Role.OFFICER) and actor.agency_id is not None
-            and actor.agency_id == inspection.agency_id):  # type: ignore[attr-defined]
-        raise NotAllowed(_("Only officers of the inspected agency can do this."))
-
-
 SELF_ASSESSMENT_STATES = (InspectionState.FIELDWORK, InspectionState.CONSOLIDATION)
 
 
 async def save_self_assessment(actor: Identity, inspection_id: int, raw: Mapping[str, str], *,
                                notes: str, submit: bool) -> None:
     inspection = await load(inspection_id)
-    _officer_of(actor, inspection)
+    require_officer(actor, inspection.agency_id)  # type: ignore[attr-defined]
     if inspection.state not in SELF_ASSESSMENT_STATES:
         raise Conflict(_("The self-assessment is filed during fieldwork and consolidation."))
-    answers = _answers_or_errors(raw, Scale(inspection.scale), submit)
+    answers = answers_or_errors(raw, Scale(inspection.scale), submit)
     async with in_transaction() as conn:
         current = await SelfAssessment.get_or_none(inspection_id=inspection_id).using_db(conn)
         if current is not None and current.status == "submitted":
@@ -158,65 +167,3 @@ async def save_self_assessment(actor: Identity, inspection_id: int, raw: Mapping
                            actor_id=actor.user_id, target_type="inspection", target_id=inspection_id,
                            data={}, conn=conn)
 
-
-# --- surveys ----------------------------------------------------------------------------------
-
-
-async def submit_survey(actor: Identity, service_code: str, raw: Mapping[str, str]) -> None:
-    """One online SKM answer per verified resident per service per half-year period."""
-    service = await Service.get_or_none(code=service_code)
-    if service is None:
-        raise NotFound()
-    if not actor.verified or actor.user_id is None:
-        raise NotAllowed(_("Only verified residents can answer the survey."))
-    scale = Scale(service.scale)
-    answers = _answers_or_errors(raw, scale, submit=True)
-    if all(v is None for v in answers.values()):
-        raise InvalidInput({"U1": _("Score at least one element.")})
-    period = domain.survey_period(today())
-    inspection = await Inspection.filter(service_id=service.id).exclude(
-        state__in=("closed", "cancelled", "draft")).order_by("-id").first()
-    try:
-        async with in_transaction() as conn:
-            response = await SurveyResponse.create(
-                service=service, inspection=inspection, period=period, scale=scale.value, source="online",
-                user_id=actor.user_id, answers=json.dumps(answers), using_db=conn,
-            )
-            await audit.record("panels:survey:answer", actor_id=actor.user_id, target_type="survey_response",
-                               target_id=response.id, data={"service": service.code, "period": period}, conn=conn)
-    except IntegrityError:
-        raise Conflict(_("You have already answered this survey in this period. Thank you!")) from None
-
-
-CSV_PROBLEMS = (
-    lazy("the file is empty"), lazy("the header line cannot be read"), lazy("a column name appears twice"),
-    lazy("the file has no respondent rows"), lazy("nobody answered this column"),
-)
-
-
-async def import_survey_csv(actor: Identity, inspection_id: int, text: str) -> int:
-    """An officer of the inspected agency imports paper SKM answers; all rows or none."""
-    inspection = await load(inspection_id)
-    _officer_of(actor, inspection)
-    if inspection.state in ("draft", "closed", "cancelled"):
-        raise Conflict(_("Survey answers can be imported while the inspection is open."))
-    scale = Scale(inspection.scale)
-    rows, errors = parse_skm_csv(text, scale)
-    if errors:
-        lines = [
-            (_("Line %(line)d") % {"line": e.line} if e.line else _("File"))
-            + (f" ({e.column})" if e.column else "") + ": " + _(e.problem)
-            for e in errors[:50]
-        ]
-        raise InvalidInput({"file": "; ".join(lines)})
-    batch = secrets.token_hex(8)
-    period = domain.survey_period(today())
-    async with in_transaction() as conn:
-        await SurveyResponse.bulk_create([
-            SurveyResponse(service_id=inspection.service_id, inspection_id=inspection_id, period=period,  # type: ignore[attr-defined]
-                           scale=scale.value, source="csv", batch=batch, answers=json.dumps(row))
-            for row in rows
-        ], using_db=conn)
-        await audit.record("panels:survey:import", actor_id=actor.user_id, target_type="inspection",
-                           target_id=inspection_id, data={"rows": len(rows), "batch": batch}, conn=conn)
-    return len(rows)

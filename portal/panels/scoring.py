@@ -47,6 +47,7 @@ __all__ = [
     "IkmResult",
     "Scale",
     "ScoringError",
+    "ServqualDetail",
     "ServqualResponse",
     "ServqualResult",
     "Unsur",
@@ -60,6 +61,7 @@ __all__ = [
     "nrr_per_unsur",
     "round_half_up",
     "servqual",
+    "servqual_by_dimension",
     "servqual_scores",
     "suppress",
 ]
@@ -515,3 +517,45 @@ def servqual(responses: Sequence[ServqualResponse]) -> ServqualResult:
             / n
         )
     return ServqualResult(n, dimension_gaps, unweighted, weighted)
+
+
+@dataclass(frozen=True, slots=True)
+class ServqualDetail:
+    """Per dimension: mean expectation and perception over respondents (each respondent's item
+    mean first), mean importance weight (sum 1) and the mean weighted gap (weight x gap per
+    respondent, then averaged). The five weighted gaps add up to the weighted SERVQUAL score,
+    so a reader sees which dimension drives it; both weight fields are ``None`` unless every
+    respondent allocated weights (as for :attr:`ServqualResult.weighted`)."""
+
+    expectations: Mapping[Dimension, Fraction]
+    perceptions: Mapping[Dimension, Fraction]
+    weights: Mapping[Dimension, Fraction] | None
+    weighted_gaps: Mapping[Dimension, Fraction] | None
+
+
+def _dimension_means(answers: Mapping[int, int]) -> dict[Dimension, Fraction]:
+    sums = {d: Fraction(0) for d in Dimension}
+    counts = {d: 0 for d in Dimension}
+    for item, dimension in SERVQUAL_ITEMS.items():
+        sums[dimension] += answers[item]
+        counts[dimension] += 1
+    return {d: sums[d] / counts[d] for d in Dimension}
+
+
+def servqual_by_dimension(responses: Sequence[ServqualResponse]) -> ServqualDetail:
+    """The dimension table behind :func:`servqual` (same validation, same respondents)."""
+    if not responses:
+        raise ScoringError("no_respondents")
+    n = len(responses)
+    gaps = [_dimension_gaps(r, i) for i, r in enumerate(responses)]
+    e = [_dimension_means(r.expectations) for r in responses]
+    p = [_dimension_means(r.perceptions) for r in responses]
+    weights = [w for i, r in enumerate(responses) if (w := _weights(r, i)) is not None]
+
+    def mean(rows: Sequence[Mapping[Dimension, Fraction]]) -> dict[Dimension, Fraction]:
+        return {d: sum((row[d] for row in rows), Fraction(0)) / len(rows) for d in Dimension}
+
+    if len(weights) != n:
+        return ServqualDetail(mean(e), mean(p), None, None)
+    weighted = [{d: w[d] * g[d] for d in Dimension} for g, w in zip(gaps, weights, strict=True)]
+    return ServqualDetail(mean(e), mean(p), mean(weights), mean(weighted))

@@ -21,10 +21,9 @@ from tortoise.transactions import in_transaction
 from portal.accounts import services as accounts
 from portal.accounts.identity import Identity, Role
 from portal.accounts.models import ResidentVerification
-from portal.core import audit
+from portal.core import audit, city_calendar
 from portal.core.models import Agency, Kecamatan
 from portal.core.timeutil import to_jakarta, utcnow
-from portal.core.workdays import WorkCalendar
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.i18n import gettext as _
 from portal.panels import domain
@@ -32,7 +31,6 @@ from portal.panels.domain import Actor, InspectionState
 from portal.panels.models import Action, Application, Inspection, PanelMember, Scorecard, SelfAssessment, Service
 from portal.panels.scoring import Scale
 
-CALENDAR = WorkCalendar()
 METHODS = ("site_visit", "observation", "mystery_shopping", "user_survey", "document_review")
 
 
@@ -63,11 +61,24 @@ async def actors_for(who: Identity, inspection: Inspection) -> frozenset[Actor]:
     actors = {Actor.PUBLIC}
     if is_coordinator(who):
         actors.add(Actor.COORDINATOR)
-    if who.has(Role.OFFICER) and who.agency_id is not None and who.agency_id == inspection.agency_id:  # type: ignore[attr-defined]
-        actors.update({Actor.OFFICER, Actor.AGENCY_HEAD})
+    if is_officer_of(who, inspection.agency_id):  # type: ignore[attr-defined]
+        actors.add(Actor.OFFICER)
+        # The head of the agency (kepala SKPD) is an officer of it who also holds the
+        # agency-head role; only they approve or return the action plan.
+        if Role.AGENCY_HEAD in who.roles:
+            actors.add(Actor.AGENCY_HEAD)
     if await member_of(who, inspection.id) is not None:
         actors.add(Actor.PANELIST)
     return frozenset(actors)
+
+
+def is_officer_of(who: Identity, agency_id: int) -> bool:
+    return who.has(Role.OFFICER) and who.agency_id is not None and who.agency_id == agency_id
+
+
+def require_officer(actor: Identity, agency_id: int) -> None:
+    if not is_officer_of(actor, agency_id):
+        raise NotAllowed(_("Only officers of the inspected agency can do this."))
 
 
 def _require(ok: bool) -> None:
@@ -170,8 +181,10 @@ async def transition(actor: Identity, inspection_id: int, target: str, *, day: d
             if exc.code == "unknown":
                 raise Conflict(_("This step is not possible in the current state.")) from None
             raise Conflict(_("Not yet: %(reason)s.") % {"reason": _(exc.reason)}) from None
-        deadline = domain.deadline_for(goal, day, CALENDAR, fieldwork_days=inspection.fieldwork_days)
-        changes: dict[str, object] = {"state": goal.value, "state_entered_at": utcnow(), "deadline": deadline}
+        calendar = await city_calendar.calendar()  # national holidays plus the city's own closures
+        deadline = domain.deadline_for(goal, day, calendar, fieldwork_days=inspection.fieldwork_days)
+        changes: dict[str, object] = {"state": goal.value, "state_entered_at": utcnow(), "deadline": deadline,
+                                      "reminded_deadline": None, "escalated_at": None}
         if goal is InspectionState.RIGHT_OF_REPLY and inspection.reply_deadline is None:
             changes["reply_deadline"] = deadline
         if goal is InspectionState.ACTION_PLAN_APPROVED:
@@ -242,22 +255,25 @@ async def apply(actor: Identity, inspection_id: int, cmd: NewApplication) -> int
     return application.id
 
 
-async def _add_member(inspection: Inspection, application: Application, how: str, conn: BaseDBAsyncClient) -> PanelMember:
-    number = await PanelMember.filter(inspection_id=inspection.id).using_db(conn).count() + 1
+async def add_member(inspection: Inspection, application: Application, how: str, conn: BaseDBAsyncClient) -> PanelMember:
+    # max + 1, not count + 1: a member who withdrew leaves a gap in the numbers.
+    numbers = await PanelMember.filter(inspection_id=inspection.id).using_db(conn).values_list("number", flat=True)
+    number = max(numbers, default=0) + 1
     member = await PanelMember.create(inspection_id=inspection.id, user_id=application.user_id,  # type: ignore[attr-defined]
                                       number=number, selected_by=how, using_db=conn)
-    await Application.filter(id=application.id).using_db(conn).update(status="selected")
+    await Application.filter(id=application.id).using_db(conn).update(status="selected", reserve_rank=None,
+                                                                       decided_at=utcnow())
     return member
 
 
-async def _grant_panelist(user_ids: list[int]) -> None:
+async def grant_panelist(user_ids: list[int]) -> None:
     # The global role lets residents find their panel work from the menu; the membership row
     # is what grants rights inside one inspection.
     for user_id in user_ids:
         await accounts.grant_role(None, user_id=user_id, role=Role.PANELIST)
 
 
-def _recruiting(inspection: Inspection) -> None:
+def require_recruiting(inspection: Inspection) -> None:
     if inspection.state != InspectionState.RECRUITING:
         raise Conflict(_("Panelists can only be selected while the inspection is recruiting."))
 
@@ -267,18 +283,20 @@ async def select(actor: Identity, inspection_id: int, application_id: int) -> No
     _require(is_coordinator(actor))
     async with in_transaction() as conn:
         inspection = await load(inspection_id, conn)
-        _recruiting(inspection)
+        require_recruiting(inspection)
         application = await Application.get_or_none(id=application_id, inspection_id=inspection_id).using_db(conn)
         if application is None:
             raise NotFound()
         if application.status == "selected":
             return  # idempotent
+        if not domain.can_move_application(application.status, "selected"):
+            raise Conflict(_("This application was rejected or withdrawn."))
         if await PanelMember.filter(inspection_id=inspection_id).using_db(conn).count() >= inspection.team_size:
             raise Conflict(_("The team is already complete."))
-        member = await _add_member(inspection, application, "coordinator", conn)
+        member = await add_member(inspection, application, "coordinator", conn)
         await audit.record("panels:member:select", actor_id=actor.user_id, target_type="panel_member",
                            target_id=member.id, data={"inspection": inspection_id, "by": "coordinator"}, conn=conn)
-    await _grant_panelist([application.user_id])  # type: ignore[attr-defined]
+    await grant_panelist([application.user_id])  # type: ignore[attr-defined]
 
 
 async def draw(actor: Identity, inspection_id: int, seed: str = "") -> domain.DrawResult:
@@ -291,7 +309,7 @@ async def draw(actor: Identity, inspection_id: int, seed: str = "") -> domain.Dr
     seed = seed.strip() or secrets.token_hex(16)
     async with in_transaction() as conn:
         inspection = await load(inspection_id, conn)
-        _recruiting(inspection)
+        require_recruiting(inspection)
         pool = await Application.filter(inspection_id=inspection_id, status__in=("applied", "reserve")).using_db(conn).order_by("id")
         free = inspection.team_size - await PanelMember.filter(inspection_id=inspection_id).using_db(conn).count()
         if free <= 0:
@@ -303,16 +321,17 @@ async def draw(actor: Identity, inspection_id: int, seed: str = "") -> domain.Dr
         by_id = {a.id: a for a in pool}
         chosen_users = []
         for app_id in result.selected:
-            await _add_member(inspection, by_id[app_id], "draw", conn)
+            await add_member(inspection, by_id[app_id], "draw", conn)
             chosen_users.append(by_id[app_id].user_id)  # type: ignore[attr-defined]
-        if result.reserve:
-            await Application.filter(id__in=list(result.reserve)).using_db(conn).update(status="reserve")
+        # The reserve list keeps the draw's order: the first reserve replaces the first dropout.
+        for rank, app_id in enumerate(result.reserve, start=1):
+            await Application.filter(id=app_id).using_db(conn).update(status="reserve", reserve_rank=rank)
         await Inspection.filter(id=inspection_id).using_db(conn).update(draw_seed=seed, drawn_at=utcnow())
         await audit.record("panels:inspection:draw", actor_id=actor.user_id, target_type="inspection",
                            target_id=inspection_id,
                            data={"seed": seed, "pool": [c.id for c in candidates], "selected": list(result.selected)},
                            conn=conn)
-    await _grant_panelist(chosen_users)
+    await grant_panelist(chosen_users)
     return result
 
 

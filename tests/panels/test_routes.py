@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal.panels import followup, scorecards, services as panels
+from portal.panels import followup, scorecards, services as panels, surveys
 from portal.panels.models import Application, Inspection, Scorecard, SurveyResponse
 from tests.helpers import csrf_of, login, post_form
 from tests.panels.factories import new_inspection, person, team
@@ -207,6 +207,11 @@ async def test_feedback_loop_through_pages(client, app) -> None:  # type: ignore
     assert r.status_code == 303
     r = await post_form(client, page, f"{page}/transition", {"target": "action_plan_submitted"})
     assert r.status_code == 303
+    r = await post_form(client, page, f"{page}/transition", {"target": "action_plan_approved"})
+    assert r.status_code == 403  # only the agency head approves
+    await person(app.state.services, "kepala@example.id", roles=("officer", "agency_head"), agency="Disdukcapil")
+    await client.post("/logout", data={"csrf_token": csrf_of((await client.get(page)).text)})
+    await login(client, "kepala@example.id")
     r = await post_form(client, page, f"{page}/transition", {"target": "action_plan_approved"})
     assert r.status_code == 303
     # The public now sees the report, the gap table and the timeline.

@@ -8,7 +8,7 @@ import pytest
 from portal.accounts.models import UserRole
 from portal.core.models import AuditEvent
 from portal.errors import Conflict, InvalidInput, NotAllowed
-from portal.panels import followup, queries, scorecards, services as panels
+from portal.panels import followup, queries, scorecards, services as panels, surveys
 from portal.panels.models import Application, Inspection, PanelMember, Scorecard, SurveyResponse
 from tests.panels.factories import APPLY, new_inspection, person, refresh, state_of, team
 
@@ -47,7 +47,12 @@ async def test_full_cycle_with_audit(app) -> None:  # type: ignore[no-untyped-de
                                 "APBD 2027", "Foto loket baru")
     action_id = await followup.add_action(officer, iid, action)
     await panels.transition(officer, iid, "action_plan_submitted")
-    await panels.transition(officer, iid, "action_plan_approved")
+    with pytest.raises(NotAllowed):  # an officer is not the agency head
+        await panels.transition(officer, iid, "action_plan_approved")
+    _h, head = await person(app.state.services, "kepala@example.id", roles=("officer", "agency_head"),
+                            agency="Disdukcapil")
+    await panels.transition(head, iid, "action_plan_approved")
+    assert (await Inspection.get(id=iid)).approved_by_id == head.user_id
     await panels.transition(mod, iid, "follow_up")
     await followup.submit_evidence(officer, iid, action_id, text="Loket baru dibuka 1 Desember.")
     await followup.give_verdict(members[0][1], iid, action_id, verdict="confirm", note="")
@@ -185,17 +190,17 @@ async def test_officer_of_other_agency_cannot_self_assess(app) -> None:  # type:
     with pytest.raises(NotAllowed):
         await scorecards.save_self_assessment(other, iid, GOOD, notes="", submit=True)
     with pytest.raises(NotAllowed):
-        await scorecards.import_survey_csv(other, iid, "U1,U2\n1,2\n")
+        await surveys.import_survey_csv(other, iid, "U1,U2\n1,2\n")
 
 
 async def test_csv_import_all_or_nothing(app) -> None:  # type: ignore[no-untyped-def]
     _mod, officer, iid, _members = await _fieldwork(app)
     header = ",".join(f"U{i}" for i in range(1, 10))
     with pytest.raises(InvalidInput) as info:
-        await scorecards.import_survey_csv(officer, iid, f"{header}\n3,3,3,3,3,3,3,3,3\n3,3,5,3,3,3,3,3,3\n")
+        await surveys.import_survey_csv(officer, iid, f"{header}\n3,3,3,3,3,3,3,3,3\n3,3,5,3,3,3,3,3,3\n")
     assert "Line 3" in info.value.errors["file"] and "U3" in info.value.errors["file"]
     assert await SurveyResponse.all().count() == 0
-    count = await scorecards.import_survey_csv(officer, iid, f"{header}\n3,3,3,3,3,3,3,3,3\n4,4,,4,4,4,4,4,4\n")
+    count = await surveys.import_survey_csv(officer, iid, f"{header}\n3,3,3,3,3,3,3,3,3\n4,4,,4,4,4,4,4,4\n")
     assert count == 2 and await SurveyResponse.filter(source="csv").count() == 2
 
 
@@ -203,12 +208,12 @@ async def test_survey_once_per_resident_per_period(app) -> None:  # type: ignore
     _mod, _officer, iid, _members = await _fieldwork(app)
     inspection = await Inspection.get(id=iid).select_related("service")
     user, who = await person(app.state.services, "pengguna@example.id", verified=True)
-    await scorecards.submit_survey(who, inspection.service.code, GOOD)
+    await surveys.submit_survey(who, inspection.service.code, GOOD)
     with pytest.raises(Conflict):
-        await scorecards.submit_survey(who, inspection.service.code, GOOD)
+        await surveys.submit_survey(who, inspection.service.code, GOOD)
     _n, unverified = await person(app.state.services, "anon@example.id")
     with pytest.raises(NotAllowed):
-        await scorecards.submit_survey(unverified, inspection.service.code, GOOD)
+        await surveys.submit_survey(unverified, inspection.service.code, GOOD)
 
 
 async def test_action_plan_needs_agency_head_and_own_agency(app) -> None:  # type: ignore[no-untyped-def]
