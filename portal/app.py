@@ -23,14 +23,22 @@ from portal.accounts.services import AccountDeps
 from portal.accounts.tokens import Tokens
 from portal.core import jobs
 from portal.core import routes as core_routes
+from portal.core import holiday_routes
 from portal.proposals import routes as proposal_routes
 from portal.panels import routes as panel_routes
 from portal.voting import routes as voting_routes
+from portal.notifications import routes as notification_routes
+from portal.council import routes as council_routes
+from portal.opendata import api as opendata_api
+from portal.opendata import routes as opendata_routes
+from portal.programmes import routes as programme_routes
+from portal.feeds import routes as feed_routes
 from portal.core.mail import Mailer, Outbox
 from portal.csrf import CSRFMiddleware
 from portal.db import tortoise_config
 from portal.errors import DomainError
 from portal.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
+from portal.notifications.middleware import UnreadCountMiddleware
 from portal.ratelimit import RateLimiter
 from portal.settings import Settings
 from portal.web import LoginRequired, Services
@@ -56,12 +64,17 @@ def job_handlers(services: Services) -> Mapping[str, jobs.Handler]:
     async def send_mail(payload: Mapping[str, object]) -> None:
         await asyncio.to_thread(services.outbox.send_smtp, str(payload["name"]), services.settings.smtp_url)
 
-    return {"mail.smtp": send_mail, **proposal_routes.job_handlers(services)}
+    return {"mail.smtp": send_mail, **proposal_routes.job_handlers(services), **voting_routes.job_handlers(),
+            **programme_routes.job_handlers(),
+            **council_routes.job_handlers(services),
+            **notification_routes.job_handlers(services),
+            **panel_routes.job_handlers(services)}
 
 
 def periodic_jobs() -> list[jobs.Periodic]:
     """Recurring sweeps of every domain (each kind also needs a handler in job_handlers)."""
-    return []
+    return [*voting_routes.PERIODIC_JOBS, *programme_routes.PERIODIC_JOBS, *notification_routes.periodic_jobs(),
+            *panel_routes.periodic_jobs()]
 
 
 def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
@@ -75,7 +88,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
             return
         from portal.bootstrap import prepare_database
 
-        await prepare_database(settings)
+        await prepare_database(settings, seed_demo=settings.seed_demo)
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url),
                                     generate_schemas=False):
             stop = asyncio.Event()
@@ -95,17 +108,26 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
             *core_routes.routes,
             *account_routes.routes,
             *admin_routes.routes,
+            *holiday_routes.routes,
             *proposal_routes.routes,
             *panel_routes.routes,
             *voting_routes.routes,
+            *notification_routes.routes,
+            *council_routes.routes,
+            *opendata_routes.routes,
+            *programme_routes.routes,
+            *feed_routes.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
             Middleware(SecurityHeadersMiddleware, https=settings.https),
             Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="warga_session",
                        max_age=SESSION_MAX_AGE, same_site="lax", https_only=settings.https),
+            # Outside the request context: its early HTML errors (e.g. a NUL in the query) become JSON under /api/.
+            Middleware(opendata_api.ApiGuard),
             Middleware(RequestContextMiddleware, default_lang=settings.default_lang),
-            Middleware(CSRFMiddleware, reject=handlers.csrf_rejected),
+            Middleware(UnreadCountMiddleware),
+            Middleware(CSRFMiddleware, reject=handlers.csrf_rejected, exempt=notification_routes.CSRF_EXEMPT),
         ],
         exception_handlers={
             HTTPException: handlers.http_exception,

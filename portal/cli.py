@@ -196,14 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
     create = users_sub.add_parser("create", help="create a confirmed account")
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
-    create.add_argument("--role", action="append", choices=["panelist", "officer", "moderator", "council", "admin"])
+    create.add_argument("--role", action="append", choices=["panelist", "officer", "agency_head", "moderator", "council", "admin"])
     create.add_argument("--agency", help="agency abbreviation (officers)")
     create.add_argument("--password-stdin", action="store_true")
     create.set_defaults(handler=cmd_users_create)
     for verb in ("grant", "revoke"):
         p = users_sub.add_parser(verb, help=f"{verb} a role")
         p.add_argument("--email", required=True)
-        p.add_argument("--role", required=True, choices=["panelist", "officer", "moderator", "council", "admin"])
+        p.add_argument("--role", required=True, choices=["panelist", "officer", "agency_head", "moderator", "council", "admin"])
         p.add_argument("--agency")
         p.set_defaults(handler=cmd_users_role)
 

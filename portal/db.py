@@ -15,6 +15,10 @@ MODEL_MODULES = [
     "portal.voting.models",
     "portal.panels.models",
     "portal.proposals.models",
+    "portal.notifications.models",
+    "portal.core.holiday_models",
+    "portal.council.models",
+    "portal.programmes.models",
 ]
 
 SQLITE_PRAGMAS = {

@@ -31,7 +31,7 @@ class Form:
 
     def raw(self, name: str) -> str:
         value = self.data.get(name, "")
-        text = value if isinstance(value, str) else ""
+        text = value.replace("\x00", "") if isinstance(value, str) else ""  # PostgreSQL refuses NUL
         self.values[name] = text
         return text
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portal import i18n
+from portal import handlers, i18n
 from portal.accounts import sessions
 from portal.accounts.identity import ANONYMOUS
 
@@ -69,6 +69,15 @@ class RequestContextMiddleware:
         lang = i18n.pick_language(conn.cookies.get("lang"), default=self.default_lang)
         token = i18n.current_lang.set(lang)
         try:
+            if _has_nul(scope):
+                await handlers.error_response(Request(scope, receive), 400)(scope, receive, send)
+                return
             await self.app(scope, receive, send)
         finally:
             i18n.current_lang.reset(token)
+
+
+def _has_nul(scope: Scope) -> bool:
+    """A NUL in the path or query is never ours and PostgreSQL cannot store or compare it."""
+    query = scope.get("query_string", b"").lower()
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query

@@ -21,6 +21,11 @@ POLICIES: dict[str, tuple[str, str]] = {
     "reset": ("10/hour", "3/hour"),
     "nik": ("10/hour", "5/hour"),
     "confirm": ("20/hour", "10/hour"),
+    # Ballot receipt lookups (voting): per client address; codes carry ~100 bits, this is depth.
+    "receipt": ("30/10 minutes", "30/10 minutes"),
+    # Open data (portal.opendata): per client address only; the second budget is unused.
+    "api": ("300/minute", "300/minute"),
+    "export": ("30/minute", "30/minute"),
 }
 
 

@@ -22,6 +22,7 @@ ROLE_LABELS = {
     "resident": i18n.lazy("resident"),
     "panelist": i18n.lazy("panelist"),
     "officer": i18n.lazy("agency officer"),
+    "agency_head": i18n.lazy("agency head"),
     "moderator": i18n.lazy("moderator"),
     "council": i18n.lazy("council member"),
     "admin": i18n.lazy("administrator"),
@@ -43,6 +44,7 @@ def _context(request: Request) -> dict[str, Any]:
         "lang": lang,
         "csrf_token": session.get("csrf", ""),
         "flashes": flashes,
+        "unread_notifications": getattr(request.state, "unread_notifications", 0),
         "current_path": request.url.path
         + (f"?{request.url.query}" if request.url.query else ""),
     }

@@ -77,4 +77,5 @@ def redirect(request: Request, url: str) -> Response:
 
 async def form_data(request: Request) -> dict[str, Any]:
     async with request.form(max_files=0, max_fields=100) as form:
-        return {k: v for k, v in form.items() if isinstance(v, str)}
+        # PostgreSQL text cannot hold NUL (a 500 there); no field of ours needs one.
+        return {k: v.replace("\x00", "") for k, v in form.items() if isinstance(v, str)}

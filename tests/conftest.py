@@ -15,6 +15,7 @@ from portal.app import create_app
 from portal.core import guards
 from portal.core.demo import seed_territory_and_agencies
 from portal.db import MODEL_MODULES
+from portal.proposals import fulltext
 from portal.settings import Settings
 
 TEST_DB = os.environ.get("WARGA_TEST_DATABASE_URL", "sqlite://:memory:")
@@ -28,6 +29,7 @@ async def db() -> AsyncIterator[None]:
     async with tortoise_test_context(MODEL_MODULES, db_url=url) as ctx:
         conn = ctx.connections.get("default")
         await guards.install(conn)
+        await fulltext.install(conn)
         await seed_territory_and_agencies()
         yield
         if not TEST_DB.startswith("sqlite"):

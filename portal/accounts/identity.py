@@ -10,13 +10,14 @@ class Role(StrEnum):
     RESIDENT = "resident"
     PANELIST = "panelist"
     OFFICER = "officer"  # agency officer, bound to one agency
+    AGENCY_HEAD = "agency_head"  # kepala SKPD: approves action plans; acts with their officer binding
     MODERATOR = "moderator"
     COUNCIL = "council"
     ADMIN = "admin"
 
 
 # Roles that staff of the city hold; granting them is an admin act.
-STAFF_ROLES = frozenset({Role.OFFICER, Role.MODERATOR, Role.COUNCIL, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.OFFICER, Role.AGENCY_HEAD, Role.MODERATOR, Role.COUNCIL, Role.ADMIN})
 
 
 @dataclass(frozen=True)

@@ -253,7 +253,7 @@ async def revoke_verification(moderator: Identity, *, user_id: int, reason: str)
 
 # --- administration --------------------------------------------------------------------------
 
-GRANTABLE = (Role.PANELIST, Role.OFFICER, Role.MODERATOR, Role.COUNCIL, Role.ADMIN)
+GRANTABLE = (Role.PANELIST, Role.OFFICER, Role.AGENCY_HEAD, Role.MODERATOR, Role.COUNCIL, Role.ADMIN)
 
 
 def _require(actor: Identity, *roles: str) -> None:

@@ -11,14 +11,19 @@ import email.policy
 import email.utils
 import secrets
 import smtplib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from portal.core.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
 
 
 @dataclass(frozen=True)
@@ -35,14 +40,16 @@ class Outbox:
         self.directory = directory
         self.sender = sender
 
-    def write(self, to: str, subject: str, body: str) -> str:
-        """Store the message durably and return its file name."""
+    def write(self, to: str, subject: str, body: str, headers: Mapping[str, str] | None = None) -> str:
+        """Store the message durably and return its file name (`headers`: e.g. List-Unsubscribe)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = email.utils.format_datetime(utcnow())
+        for name, value in (headers or {}).items():
+            message[name] = value
         message.set_content(body)
         name = f"{utcnow():%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}.eml"
         tmp = self.directory / f".{name}.tmp"
@@ -95,10 +102,12 @@ class Mailer:
         self.outbox = outbox
         self.smtp_url = smtp_url
 
-    async def send(self, to: str, subject: str, body: str) -> str:
+    async def send(self, to: str, subject: str, body: str, *, headers: Mapping[str, str] | None = None,
+                   conn: BaseDBAsyncClient | None = None) -> str:
+        """`conn`: enqueue the SMTP job inside the caller's transaction."""
         from portal.core import jobs  # jobs imports the ORM; mail stays importable without it
 
-        name = self.outbox.write(to, subject, body)
+        name = self.outbox.write(to, subject, body, headers)
         if self.smtp_url:
-            await jobs.enqueue("mail.smtp", key=f"mail:{name}", payload={"name": name})
+            await jobs.enqueue("mail.smtp", key=f"mail:{name}", payload={"name": name}, conn=conn)
         return name

@@ -45,7 +45,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update"]
 SCREENSHOT_DIR = ROOT / "test-artifacts" / "screenshots"
-HEALTH_TIMEOUT = 60.0
+HEALTH_TIMEOUT = 240.0  # first start migrates and loads the whole demo city; slow on a busy 2-core runner
 PASSWORD = "Sandi-Rahasia-2026"
 # Resources the browser requests on its own and the portal does not serve (reported as an app
 # issue: add a favicon). Their 404 console errors are not counted.

@@ -93,3 +93,59 @@ async def test_next_parameter_only_allows_local_paths(client, app) -> None:  # t
                                               "password": "correct horse battery", "next": evil})
         assert r.status_code == 303 and r.headers["location"] == "/account", evil
         client.cookies.clear()
+
+
+async def test_fixation_a_planted_pre_login_cookie_stays_anonymous(client, app) -> None:  # type: ignore[no-untyped-def]
+    import httpx2 as httpx
+
+    await make_user(app.state.services, "budi@example.id")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as attacker:
+        await attacker.get("/login")
+        planted = attacker.cookies.get("warga_session")
+        client.cookies.clear()
+        client.cookies.set("warga_session", planted)  # the victim browses with the attacker's cookie
+        token = csrf_of((await client.get("/login")).text)
+        response = await client.post("/login", data={"csrf_token": token, "email": "budi@example.id",
+                                                     "password": "correct horse battery"})
+        assert response.status_code == 303
+        issued = response.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+        assert issued != planted
+        r = await attacker.get("/account")
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+async def test_csrf_token_rotates_at_login(client, app) -> None:  # type: ignore[no-untyped-def]
+    await make_user(app.state.services, "budi@example.id")
+    before = csrf_of((await client.get("/login")).text)
+    await login(client, "budi@example.id")
+    after = csrf_of((await client.get("/account")).text)
+    assert before != after
+    r = await client.post("/logout", data={"csrf_token": before})
+    assert r.status_code == 403  # the pre-login token is dead
+
+
+async def test_tampered_or_foreign_cookies_are_anonymous_not_errors(client, app) -> None:  # type: ignore[no-untyped-def]
+    import base64
+    import json
+
+    import itsdangerous
+
+    await make_user(app.state.services, "budi@example.id")
+    await login(client, "budi@example.id")
+    good = client.cookies.get("warga_session")
+    payload = base64.b64encode(json.dumps({"sid": "x" * 43, "csrf": "y"}).encode()).decode()
+    foreign = itsdangerous.TimestampSigner("another-secret-key").sign(payload).decode()
+    for cookie in (good[:-4] + "AAAA", good.split(".")[0] + ".x.y", foreign, "", "%00" * 10, "a" * 5000):
+        client.cookies.clear()
+        client.cookies.set("warga_session", cookie)
+        r = await client.get("/account")
+        assert r.status_code == 303 and r.headers["location"].startswith("/login"), cookie[:20]
+
+
+async def test_htmx_request_with_expired_session_gets_hx_redirect(client, app) -> None:  # type: ignore[no-untyped-def]
+    user = await make_user(app.state.services, "budi@example.id")
+    await login(client, "budi@example.id")
+    await UserSession.filter(user_id=user.id).delete()  # revoked server-side (e.g. from another device)
+    r = await client.get("/proposals/mine", headers={"HX-Request": "true"})
+    assert r.status_code == 401 and r.headers["hx-redirect"].startswith("/login")
