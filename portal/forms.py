@@ -8,6 +8,7 @@ Only the fields a form names are read, so extra posted fields are ignored (no ma
 from __future__ import annotations
 
 import re
+from datetime import date
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,19 @@ class Form:
         elif maximum is not None and value > maximum:
             self.errors[name] = _("Must be at most %(n)s.") % {"n": maximum}
         return value
+
+    def iso_date(self, name: str, *, required: bool = True) -> date | None:
+        """An ISO date (what <input type="date"> posts)."""
+        raw = self.raw(name).strip()
+        if not raw:
+            if required:
+                self.errors[name] = _("This field is required.")
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.errors[name] = _("Enter a date as YYYY-MM-DD.")
+            return None
 
     def add_errors(self, errors: Mapping[str, str]) -> None:
         for key, message in errors.items():

@@ -36,19 +36,6 @@ ANSWER_LABELS = {"yes": lazy("Yes, it was done"), "no": lazy("No, it was not don
 IDS_RE = re.compile(r"^[#\s,0-9]*$")
 
 
-def parse_date(form: Form, name: str, *, required: bool = True) -> date | None:
-    raw = form.raw(name).strip()
-    if not raw:
-        if required:
-            form.errors[name] = _("This field is required.")
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        form.errors[name] = _("Enter a date as YYYY-MM-DD.")
-        return None
-
-
 def parse_ids(form: Form, name: str, *, limit: int = 50) -> list[int]:
     """"#12, 15 20" -> [12, 15, 20]; anything else is an error on the field."""
     raw = form.raw(name)
@@ -75,7 +62,7 @@ def parse_decision(data: Mapping[str, Any], *, cycles: set[int], inspections: se
                    agencies: Mapping[str, int]) -> tuple[DecisionDraft | None, Form]:
     form = Form(data)
     number = form.text("number", max_length=16)
-    decided_on = parse_date(form, "decided_on")
+    decided_on = form.iso_date("decided_on")
     title = form.text("title", max_length=200)
     text = form.text("text", max_length=20000)
     kind = form.choice("kind", [k.value for k in DecisionKind])
@@ -126,7 +113,7 @@ def parse_progress(data: Mapping[str, Any]) -> tuple[tuple[int | None, int, str]
 def parse_milestone(data: Mapping[str, Any]) -> tuple[tuple[str, date] | None, Form]:
     form = Form(data)
     title = form.text("title", max_length=200)
-    due_on = parse_date(form, "due_on")
+    due_on = form.iso_date("due_on")
     if not form.ok or due_on is None:
         return None, form
     return (title, due_on), form

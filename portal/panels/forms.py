@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any
 
 from portal.forms import Form
@@ -16,19 +15,6 @@ from portal.panels.scoring import Scale
 SCALES = {"2017": Scale.PERMENPANRB_14_2017, "2004": Scale.KEPMENPAN_25_2004}
 
 
-def _date(form: Form, name: str, *, required: bool = True) -> date | None:
-    raw = form.raw(name).strip()
-    if not raw:
-        if required:
-            form.errors[name] = _("This field is required.")
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        form.errors[name] = _("Enter a date as YYYY-MM-DD.")
-        return None
-
-
 def parse_inspection(data: Mapping[str, Any], methods: Iterable[str], agencies: Iterable[str]) -> tuple[NewInspection | None, Form]:
     form = Form(data)
     agency = form.choice("agency", agencies)
@@ -39,8 +25,8 @@ def parse_inspection(data: Mapping[str, Any], methods: Iterable[str], agencies: 
     form.values["methods"] = ",".join(chosen)
     if not chosen:
         form.errors["methods"] = _("Choose at least one method.")
-    start = _date(form, "period_start")
-    end = _date(form, "period_end")
+    start = form.iso_date("period_start")
+    end = form.iso_date("period_end")
     if start and end and end < start:
         form.errors["period_end"] = _("The end cannot be before the start.")
     team = form.integer("team_size", minimum=1, maximum=12)
@@ -75,7 +61,7 @@ def parse_action(data: Mapping[str, Any], unsur: Iterable[str]) -> tuple[NewActi
     code = form.choice("unsur", unsur)
     description = form.text("description", max_length=2000, min_length=10)
     owner = form.text("owner", max_length=200, min_length=3)
-    due = _date(form, "due_date")
+    due = form.iso_date("due_date")
     budget = form.text("budget_source", max_length=200, min_length=2)
     evidence = form.text("evidence_expected", max_length=300, min_length=3)
     if not form.ok:
@@ -113,8 +99,8 @@ def parse_period(data: Mapping[str, Any], services: Iterable[str]) -> tuple[NewP
     if "service" in form.errors:
         form.errors["service"] = _("Choose a service from the list.")
     title = form.text("title", max_length=200, min_length=5)
-    opens = _date(form, "opens_on")
-    closes = _date(form, "closes_on")
+    opens = form.iso_date("opens_on")
+    closes = form.iso_date("closes_on")
     if opens and closes and closes < opens:
         form.errors["closes_on"] = _("The end cannot be before the start.")
     population = form.integer("population", required=False, minimum=1, maximum=10_000_000)

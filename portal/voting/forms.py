@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
 
 from portal import formatting, i18n
 from portal.forms import Form
@@ -115,17 +114,6 @@ def ballot_pairs(items: Sequence[tuple[str, str]], kind: str) -> list[tuple[str,
     return [(v.strip(), "1") for k, v in items if k == "project"]
 
 
-def _date(form: Form, name: str) -> date | None:
-    raw = form.raw(name).strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        form.errors[name] = _("Enter a date as YYYY-MM-DD.")
-        return None
-
-
 def parse_cycle(data: Mapping[str, str], kecamatan: Sequence[tuple[str, str]]) -> tuple[CycleInput | None, Form]:
     """The cycle set-up form. Kecamatan budgets come from fields ``budget-<code>`` (blank = none)."""
     form = Form(data)
@@ -145,7 +133,7 @@ def parse_cycle(data: Mapping[str, str], kecamatan: Sequence[tuple[str, str]]) -
         for name, maximum in (("min_spend_pct", 100), ("min_projects", 1000), ("max_projects", 1000),
                               ("k", 1000), ("points", 100000), ("max_points_per_project", 100000))
     }
-    dates = {name: _date(form, name)
+    dates = {name: form.iso_date(name, required=False)
              for name in ("proposals_from", "review_from", "voting_from", "voting_until", "results_on")}
     if dates["voting_from"] and dates["voting_until"] and dates["voting_until"] < dates["voting_from"]:
         form.errors["voting_until"] = _("Voting must close after it opens.")
