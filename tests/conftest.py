@@ -23,6 +23,21 @@ if os.environ.get("WARGA_REQUIRE_POSTGRES") == "1" and not TEST_DB.startswith("p
     raise pytest.UsageError("WARGA_REQUIRE_POSTGRES=1 but WARGA_TEST_DATABASE_URL is not a postgres URL")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """WARGA_DATABASE_TESTS_ONLY=1 keeps only the tests that touch the test database (the `db`
+    fixture or the `database` marker): a second pass on PostgreSQL has nothing to add for pure
+    domain tests, which the SQLite pass already ran on the same code."""
+    if os.environ.get("WARGA_DATABASE_TESTS_ONLY") != "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_db = "db" in getattr(item, "fixturenames", ()) or item.get_closest_marker("database")
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture
 async def db() -> AsyncIterator[None]:
     url = TEST_DB if TEST_DB.startswith("sqlite") else TEST_DB.rstrip("/") + "/test_{}"

@@ -23,6 +23,7 @@ from bench import crashload, harness, synthetic
 
 TEST_DB = os.environ.get("WARGA_TEST_DATABASE_URL", "sqlite://:memory:")
 ON_POSTGRES = TEST_DB.startswith("postgres")
+pytestmark = pytest.mark.database  # its own server on the test database (SQLite file or PostgreSQL)
 
 
 @pytest.fixture

@@ -34,6 +34,8 @@ from portal.settings import Settings
 from tests.opendata.factories import adopted, inspection, proposals_world, published_cycle
 
 TEST_DB = os.environ.get("WARGA_TEST_DATABASE_URL", "sqlite://:memory:")
+pytestmark = pytest.mark.database  # its own app on the test database (module fixture `live`)
+
 schema = schemathesis.openapi.from_dict(build_document())
 
 
