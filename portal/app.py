@@ -138,4 +138,5 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.url_paths = {}  # templating.url_for's memory of route paths
     return app

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -50,6 +51,32 @@ def _context(request: Request) -> dict[str, Any]:
     }
 
 
+URL_PATH_CACHE_SIZE = 20_000
+
+
+@jinja2.pass_context
+def url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> URL:
+    """Starlette's `url_for`, remembered per app: Starlette scans every route on each call and a
+    page has dozens of links, while the URL of a (host, route, parameters) triple never changes."""
+    request: Request = context["request"]
+    urls: dict[tuple[Any, ...], URL] | None = getattr(request.app.state, "url_paths", None)
+    base = request.base_url
+    key = (str(base), name, *path_params.items())
+    try:
+        return urls[key]  # type: ignore[index]
+    except (KeyError, TypeError):  # not seen yet, no memory on this app, or an unhashable value
+        pass
+    url = request.app.router.url_path_for(name, **path_params).make_absolute_url(base_url=base)
+    if urls is not None:
+        if len(urls) >= URL_PATH_CACHE_SIZE:
+            urls.clear()
+        try:
+            urls[key] = url
+        except TypeError:
+            pass
+    return url
+
+
 def build_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -60,6 +87,7 @@ def build_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["url_for"] = url_for  # Jinja2Templates keeps it (it only sets a default)
     env.filters["rupiah"] = lambda v: formatting.rupiah(v, i18n.current_lang.get())
     env.filters["datetime"] = lambda v: formatting.jakarta_datetime(v, i18n.current_lang.get())
     env.filters["role"] = role_label
