@@ -29,8 +29,9 @@ class _Unstable(Exception):
 
 
 class _Span:
-    def __init__(self) -> None:
+    def __init__(self, at_least: Fraction) -> None:
         self.bound: Fraction | None = None  # None: no limit found yet
+        self.at_least = at_least  # a bound below this is not worth finishing the replay for
 
     def keep(self, f0: Fraction, f1: Fraction) -> None:
         """Require f0 + f1*t >= 0 on [0, d); f0 >= 0 holds at t = 0 by construction."""
@@ -39,7 +40,7 @@ class _Span:
         if f1 >= 0:
             return
         d = f0 / -f1
-        if d == 0:
+        if d == 0 or d < self.at_least:
             raise _Unstable
         if self.bound is None or d < self.bound:
             self.bound = d
@@ -55,11 +56,14 @@ def stable_span(
     per_voter: Fraction,
     candidates: Sequence[int],
     funded: Sequence[int],
+    at_least: Fraction = Fraction(0),
 ) -> Fraction | None:
     """``d`` such that MES with shares ``per_voter + t``, ``0 <= t < d``, funds ``funded`` in
     that order (``None``: no limit was found). ``candidates`` are the projects MES considers
-    (supported, not free); ``funded`` is the order the run at ``per_voter`` bought them in."""
-    span = _Span()
+    (supported, not free); ``funded`` is the order the run at ``per_voter`` bought them in.
+    As soon as the bound drops below ``at_least`` the replay stops and answers 0: the caller
+    would not skip that little anyway, and most of the cost is in finishing the replay."""
+    span = _Span(Fraction(at_least))
     cls = [0] * len(weights)
     a: list[Fraction] = [Fraction(per_voter)]
     c: list[Fraction] = [Fraction(1)]

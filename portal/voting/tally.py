@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -411,8 +411,9 @@ class _Utilities:
 
     values: list[list[int]]
     members: list[list[list[int]]]  # project -> k -> ballot groups with that utility
-    light: list[list[list[int]]]  # the groups of weight 1 (counted at C speed)
-    heavy: list[list[list[int]]]  # the others (few: identical ballots are rare)
+    # The same, each group repeated `weight` times: one voter per entry, so a Counter over it
+    # weighs the groups at C speed.
+    voters: list[list[list[int]]]
     weights: list[int]
     total: list[int]  # per project: total utility
 
@@ -434,7 +435,7 @@ def _utilities(election: Election, prep: _Prep) -> _Utilities:
             if cost > 0 and prep.supporters[i] > 0:
                 values[i], members[i] = [cost], [voters[i]]
                 total[i] = cost * prep.supporters[i]
-        return _Utilities(values, members, *_split(members, weights), weights, total)
+        return _Utilities(values, members, _per_voter(members, weights), weights, total)
     for g, (w, idx, pts) in enumerate(prep.groups):
         for pos, i in enumerate(idx):
             u = pts[pos] if kind is VoteType.CUMULATIVE else length - pos
@@ -447,16 +448,14 @@ def _utilities(election: Election, prep: _Prep) -> _Utilities:
                 members[i].append([])
             members[i][k].append(g)
             total[i] += w * u
-    return _Utilities(values, members, *_split(members, weights), weights, total)
+    return _Utilities(values, members, _per_voter(members, weights), weights, total)
 
 
-def _split(
-    members: list[list[list[int]]], weights: list[int]
-) -> tuple[list[list[list[int]]], list[list[list[int]]]]:
-    singles = bisect_left(weights, True, key=lambda w: w != 1)  # groups are sorted so
-    light = [[grp[: bisect_left(grp, singles)] for grp in per_k] for per_k in members]
-    heavy = [[grp[bisect_left(grp, singles) :] for grp in per_k] for per_k in members]
-    return light, heavy
+def _per_voter(members: list[list[list[int]]], weights: list[int]) -> list[list[list[int]]]:
+    return [
+        [list(chain.from_iterable(map(repeat, grp, map(weights.__getitem__, grp)))) for grp in per_k]
+        for per_k in members
+    ]
 
 
 _EXHAUSTED = -1  # the budget class of voters with nothing left; never counted
@@ -559,15 +558,12 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
         best: Fraction | None = None
         best_rough = math.inf
         best_i = -1
-        for i in sorted(stale, key=lambda j: (rough[j], rank[j])):
-            if rough[i] > best_rough:
+        for r, _, i in sorted(zip(map(rough.__getitem__, stale), map(rank.__getitem__, stale), stale)):
+            if r > best_rough:
                 break  # every later project is dearer, even counted exactly
             if best is not None and stale[i] > best:
                 continue
-            count = [Counter(map(of, light)) for light in ut.light[i]]
-            for k, heavy in enumerate(ut.heavy[i]):
-                for g in heavy:
-                    count[k][cls[g]] += ut.weights[g]
+            count = [Counter(map(of, voters)) for voters in ut.voters[i]]
             rho, avail = _price(costs[i] * den, den, values[i], count, num)
             if rho is None:
                 run.dropped[i] = (rnd, Fraction(avail, den))
@@ -589,23 +585,22 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
             den = new_den
         unit = big * (den // small)
         for k, groups in enumerate(ut.members[best_i]):
-            # Everyone in a class pays the same: each class moves to one new class.
+            # Everyone in a class pays the same: each class moves to one new class. Only the
+            # distinct classes are visited in Python; reading and rewriting every supporter's
+            # class runs at C speed (map over the list's own accessors).
             pay = unit * values[best_i][k]
-            moves: dict[int, int] = {}
-            for g in groups:
-                c = cls[g]
+            old = list(map(of, groups))
+            moves: dict[int, int] = {zero: zero}
+            for c in dict.fromkeys(old):
                 if c == zero:
                     continue
-                t = moves.get(c)
-                if t is None:
-                    bud = num[c]
-                    if bud <= pay:
-                        t = zero
-                    else:
-                        t = len(num)
-                        num.append(bud - pay)
-                    moves[c] = t
-                cls[g] = t
+                bud = num[c]
+                if bud <= pay:
+                    moves[c] = zero
+                else:
+                    moves[c] = len(num)
+                    num.append(bud - pay)
+            deque(map(cls.__setitem__, groups, map(moves.__getitem__, old)), maxlen=0)
     return run
 
 
@@ -669,7 +664,7 @@ def _plain_mes(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
 # the zloty files). Then the interval where the outcome cannot change is computed and skipped;
 # when that interval turns out short, plain steps resume for twice as long before the next try,
 # so elections where skipping does not pay (Wieliczka) stay as fast as the plain loop.
-PLAIN_STEPS = 64
+PLAIN_STEPS = 16
 
 
 @dataclass(slots=True)
@@ -689,7 +684,7 @@ class _Stepper:
             costs=prep.costs, values=ut.values, members=ut.members, weights=ut.weights,
             rank=prep.tie_rank, per_voter=share,
             candidates=[i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0],
-            funded=[i for i, _, _ in run.funded],
+            funded=[i for i, _, _ in run.funded], at_least=Fraction(2 * self.pause),
         )
         jump = 1 if span is None or span <= 1 else math.ceil(span)
         if jump < 2 * self.pause:  # skipping saved little: back off
