@@ -10,8 +10,8 @@ rules, budgets, project list and costs are frozen: the ballot a resident sees is
 is counted. Voting closes when the cycle moves to tallying; results become public only when the
 council publishes them after a tally.
 
-Stdlib only: phases are a StrEnum stored as text; roles are plain strings (see
-portal.accounts.identity.Role) so this module stays free of the web layer.
+Stdlib (and the pure `tally`, for a default) only: phases are a StrEnum stored as text; roles
+are plain strings (see portal.accounts.identity.Role) so this module stays free of the web layer.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+
+from portal.voting.tally import RESERVE_PCT
 
 
 class Phase(StrEnum):
@@ -143,6 +145,7 @@ class CycleInput:
     rule: str
     tie_break: str = ""  # "" = the rule's own default
     kecamatan_budgets: Mapping[str, int] = field(default_factory=dict)
+    reserve_pct: int = RESERVE_PCT  # greedy-custom's reserve share, whole %
     min_spend_pct: int = 0
     min_projects: int = 0
     max_projects: int | None = None

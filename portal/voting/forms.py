@@ -51,6 +51,8 @@ RULE_LABELS = {
     "greedy-no-skip": lazy("Most votes first, stopping at the first project that does not fit"),
     "greedy-threshold": lazy("Most votes first, among projects above a minimum of votes"),
     "greedy-exclusive": lazy("Most votes first, skipping projects excluded by a funded one"),
+    "greedy-custom": lazy("Most votes first, stopping at the first project that does not fit; the city "
+                          "reserve funds that project when enough of its cost is left (Poznań)"),
     "equalshares": lazy("Method of Equal Shares"),
     "equalshares/greedy": lazy("Method of Equal Shares, leftover spent by votes"),
     "equalshares/add1": lazy("Method of Equal Shares, shares raised until the budget is used"),
@@ -59,6 +61,7 @@ RULE_LABELS = {
     "phragmen": lazy("Sequential Phragmén (cost spread evenly over supporters)"),
 }
 MAX_BUDGET = 10**15
+RESERVE_RULE = "greedy-custom"  # the one rule that reads the reserve share
 
 
 def _rp(amount: int) -> str:
@@ -122,6 +125,7 @@ def parse_cycle(data: Mapping[str, str], kecamatan: Sequence[tuple[str, str]]) -
     city_budget = form.integer("city_budget", minimum=1, maximum=MAX_BUDGET)
     kind = form.choice("ballot_kind", [k.value for k in ballot_rules.OFFERED_KINDS])
     rule = form.choice("rule", list(tally.RULES))
+    reserve_pct = _reserve_pct(form, rule)
     tie_break = form.choice("tie_break", list(TIE_BREAK_LABELS), required=False)
     kec_budgets: dict[str, int] = {}
     for code, _name in kecamatan:
@@ -150,11 +154,23 @@ def parse_cycle(data: Mapping[str, str], kecamatan: Sequence[tuple[str, str]]) -
         return None, form
     return CycleInput(
         title=title, description=description, city_budget=city_budget, ballot_kind=kind, rule=rule,
-        tie_break=tie_break, kecamatan_budgets=kec_budgets,
+        tie_break=tie_break, kecamatan_budgets=kec_budgets, reserve_pct=reserve_pct,
         min_spend_pct=numbers["min_spend_pct"] or 0, min_projects=numbers["min_projects"] or 0,
         max_projects=numbers["max_projects"], k=numbers["k"], points=numbers["points"],
         max_points_per_project=numbers["max_points_per_project"], **dates,
     ), form
+
+
+def _reserve_pct(form: Form, rule: str) -> int:
+    """greedy-custom's reserve share, a whole percentage (blank: Poznań's default). Other rules
+    do not use it, so their cycles keep the default whatever was posted."""
+    text = form.raw("reserve_pct").strip().removesuffix("%").strip()
+    if rule != RESERVE_RULE or not text:
+        return tally.RESERVE_PCT
+    if not re.fullmatch(r"\d{1,3}", text) or not 1 <= int(text) <= 100:
+        form.errors["reserve_pct"] = _("The reserve share must be a whole percentage from 1 to 100.")
+        return tally.RESERVE_PCT
+    return int(text)
 
 
 def parse_project(data: Mapping[str, str], kecamatan_codes: Iterable[str]) -> tuple[ProjectInput | None, Form]:

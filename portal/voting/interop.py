@@ -155,7 +155,19 @@ def _meta(cycle: PbCycle, scope: PbScope, subunit: str) -> dict[str, Any]:
     meta["currency"] = "IDR"
     if cycle.rule not in PABULIB_RULES:
         meta["comment"] = f"#1: Warga tallied this election with the rule {cycle.rule}."
+    elif cycle.rule == "greedy-custom":  # the format has no field for the reserve share
+        meta["comment"] = (
+            "#1: greedy-custom: projects are funded by number of votes until the next one does not fit "
+            f"the budget left; if the budget left covers at least {cycle.reserve_pct}% of that project's "
+            "cost, the city reserve pays the rest and it is marked with 2 in the selected column.")
     return meta
+
+
+def _selected_cell(row: PbTallyRow) -> int:
+    """Pabulib's ``selected``: 1 funded, 2 funded with the city reserve (greedy-custom), 0 not."""
+    if not row.selected:
+        return 0
+    return 2 if row.reason == "reserve" else 1
 
 
 async def export_scope_text(scope_id: int) -> str:
@@ -194,7 +206,7 @@ async def export_scope_text(scope_id: int) -> str:
             row[score_column] = primary[p.id].score
         row["name"] = p.title.replace(";", ",")
         if p.id in primary:
-            row["selected"] = 1 if primary[p.id].selected else 0
+            row["selected"] = _selected_cell(primary[p.id])
         rows.append(row)
     return write_pabulib(meta=_meta(cycle, scope, subunit), projects=rows, votes=votes)
 

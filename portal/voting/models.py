@@ -14,6 +14,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from portal.voting.tally import RESERVE_PCT
+
 
 class PbCycle(Model):
     id = fields.IntField(primary_key=True)
@@ -32,6 +34,9 @@ class PbCycle(Model):
     tie_break = fields.CharField(max_length=12, default="")  # "" = the rule's own default
     # Pabulib META min_project_score_threshold (exact number as text), for greedy-threshold.
     min_score = fields.CharField(max_length=40, default="")
+    # greedy-custom: whole % of the stopping project's cost that must be left for the city
+    # reserve to fund it; other rules ignore it and keep the default (Poznań's 80).
+    reserve_pct = fields.IntField(default=RESERVE_PCT)
     proposals_from = fields.DateField(null=True)
     review_from = fields.DateField(null=True)
     voting_from = fields.DateField(null=True)

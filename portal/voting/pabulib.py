@@ -55,6 +55,15 @@ class PabulibFile:
         col = self.project_columns.index("selected")
         return tuple(r[0] for r in self.project_rows if len(r) > col and r[col] == "1")
 
+    @property
+    def official_reserve(self) -> tuple[str, ...]:
+        """Projects whose ``selected`` cell is ``2``: funded from an external reserve (Poznań's
+        greedy-custom marks the one project its reserve topped up)."""
+        if "selected" not in self.project_columns:
+            return ()
+        col = self.project_columns.index("selected")
+        return tuple(r[0] for r in self.project_rows if len(r) > col and r[col] == "2")
+
 
 def _number(text: str, what: str) -> Number:
     try:

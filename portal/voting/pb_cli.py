@@ -1,7 +1,7 @@
 """``python -m portal pb ...``: operator commands for Pabulib files.
 
-``pb tally FILE.pb [--rule R] [--tie-break T] [--json]`` recomputes an election from a file
-alone, with no database: the same pure `tally` code a voting round uses, so an official
+``pb tally FILE.pb [--rule R] [--tie-break T] [--reserve-pct P] [--json]`` recomputes an election
+from a file alone, with no database: the same pure `tally` code a voting round uses, so an official
 Pabulib outcome doubles as a regression check. ``pb import`` / ``pb export`` need the database,
 so they live in `pb_db_cli` and register next to it here.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from portal.voting import pb_db_cli, tally
@@ -34,7 +35,18 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         choices=[t.value for t in tally.TieBreak],
         help="how equal scores are ordered (default: the rule's own default)",
     )
-    cmd.add_argument("--json", action="store_true", help='print {"selected": [...], "rule": R}')
+    cmd.add_argument(
+        "--reserve-pct",
+        type=int,
+        default=tally.RESERVE_PCT,
+        help="greedy-custom: the %% of the stopping project's cost that must be left for the "
+        "city reserve to fund it (default: %(default)s, Poznań's rule)",
+    )
+    cmd.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"selected": [...], "rule": R}, plus "reserve": id when the reserve funded one',
+    )
     cmd.set_defaults(handler=run_tally)
     pb_db_cli.add_db_commands(commands)  # import / export need the database
 
@@ -58,14 +70,18 @@ def run_tally(args: argparse.Namespace) -> int:
     if rule is None:
         return _fail(f"unknown rule {name!r}; known rules: {', '.join(tally.RULES)}")
     try:
+        election = replace(parsed.election, reserve_pct=args.reserve_pct)
         if args.tie_break:
-            result = rule(parsed.election, tie_break=tally.TieBreak(args.tie_break))
+            result = rule(election, tie_break=tally.TieBreak(args.tie_break))
         else:
-            result = rule(parsed.election)
+            result = rule(election)
     except ValueError as exc:  # e.g. phragmen asked to tally cumulative ballots
         return _fail(str(exc))
     if args.json:
-        print(json.dumps({"selected": list(result.selected), "rule": name}))
+        out: dict[str, object] = {"selected": list(result.selected), "rule": name}
+        if result.reserve_project is not None:
+            out["reserve"] = result.reserve_project
+        print(json.dumps(out))
     else:
         print("\n".join(result.selected))
     return 0

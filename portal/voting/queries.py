@@ -10,12 +10,14 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 from portal.accounts.models import ResidentVerification
 from portal.core.models import Job, Kecamatan
 from portal.i18n import gettext as _
-from portal.voting import ballot_rules, domain
+from portal.voting import ballot_rules, domain, tally
+from portal.voting.comparison import compared_rules
 from portal.voting.domain import Phase
 from portal.voting.models import PbBallot, PbCycle, PbProject, PbScope, PbTallyRow, PbVoter
 from portal.voting.services import receipt_hash, voter_key
@@ -83,6 +85,7 @@ class CycleView:
     projects_editable: bool
     next_phases: tuple[str, ...]
     tallied: bool
+    reserve_pct: int = tally.RESERVE_PCT
 
 
 async def kecamatan_names() -> dict[str, str]:
@@ -123,6 +126,7 @@ async def cycle_view(cycle_id: int) -> CycleView | None:
         domain.is_frozen(phase), domain.projects_editable(phase),
         tuple(p.value for p in domain.next_phases(phase)),
         await PbTallyRow.filter(scope__cycle_id=cycle_id, primary=True).exists(),
+        reserve_pct=c.reserve_pct,
     )
 
 
@@ -211,7 +215,13 @@ class Turnout:
 
     @property
     def percent(self) -> str:
-        return f"{self.voters * 100 / self.residents:.1f}" if self.residents else "0.0"
+        """One decimal, written the UI language's way ("1,2" in Indonesian, "1.2" in English)."""
+        from babel.numbers import format_decimal
+
+        from portal import i18n
+
+        share = Decimal(self.voters * 100) / Decimal(self.residents) if self.residents else Decimal(0)
+        return format_decimal(share, format="0.0", locale=i18n.current_lang.get())
 
 
 @dataclass(frozen=True)
@@ -220,11 +230,13 @@ class ScopeResult:
     kecamatan_code: str
     name: str
     budget: int
-    spent: int
+    spent: int  # from the budget
+    reserve: int  # greedy-custom: paid by the city reserve on top of the budget
     ballots: int
     projects: tuple[ResultLine, ...]
-    comparison: tuple[tuple[str, tuple[str, ...], int], ...]  # rule, funded titles, spent
+    comparison: tuple[tuple[str, tuple[str, ...], int, int], ...]  # rule, funded titles, spent, reserve
     export_sha256: str
+    not_compared: tuple[str, ...] = ()  # compared rules with no stored outcome (not computed in time)
 
 
 @dataclass(frozen=True)
@@ -249,12 +261,34 @@ def _rp(value: Fraction | int) -> str:
     return formatting.rupiah(int(value), i18n.current_lang.get())
 
 
-def explain(row: PbTallyRow, rule: str, cost: int) -> str:
-    """Why a project was or was not funded, in translated plain words (from the tally's reason)."""
+def _share(part: Fraction, whole: int) -> str:
+    from babel.numbers import format_decimal
+
+    from portal import i18n
+
+    return format_decimal(Decimal(tally.share_text(part, whole)), locale=i18n.current_lang.get())
+
+
+def explain(row: PbTallyRow, rule: str, cost: int, *, stopped_at: str = "",
+            reserve_pct: int = tally.RESERVE_PCT) -> str:
+    """Why a project was or was not funded, in translated plain words (from the tally's reason).
+
+    ``stopped_at`` names the project a no-skip list stopped at (for the projects after it)."""
     left = _rp(_number(row.remaining_budget)) if row.remaining_budget else ""
     why = row.reason or _legacy_reason(row, rule)
     if why == "funded":
         return _("Funded: %(left)s was still available and it costs %(cost)s.") % {"left": left, "cost": _rp(cost)}
+    if why == "reserve":
+        was_left = _number(row.remaining_budget)
+        return _("Funded from the city reserve: %(left)s was left, %(share)s %% of its cost %(cost)s (the rule "
+                 "allows at least %(min)d %%); the reserve paid the other %(reserve)s.") % {
+            "left": left, "share": _share(was_left, cost), "cost": _rp(cost), "min": reserve_pct,
+            "reserve": _rp(cost - was_left)}
+    if why == "misfit" and rule == "greedy-custom":
+        return _("Did not fit: %(left)s left, costs %(cost)s. The city reserve funds it only when at least "
+                 "%(min)d %% of its cost is left.") % {"left": left, "cost": _rp(cost), "min": reserve_pct}
+    if why == "stopped" and stopped_at:
+        return _("Not considered: the list stopped at “%(project)s”.") % {"project": stopped_at}
     if why == "completion":
         return _("Funded when the leftover money was spent by votes: %(left)s was still available and it costs "
                  "%(cost)s.") % {"left": left, "cost": _rp(cost)}
@@ -295,6 +329,26 @@ def _legacy_reason(row: PbTallyRow, rule: str) -> str:
     return "no-votes" if row.score in ("", "0") else ""
 
 
+def _stopping_row(rows: list[PbTallyRow]) -> PbTallyRow | None:
+    """The project a no-skip list stopped at: the one the reserve funded, else the first misfit
+    (None when no project was left out because the list stopped)."""
+    if not any(r.reason == "stopped" for r in rows):
+        return None
+    return next((r for r in rows if r.reason == "reserve"), None) or next(
+        (r for r in rows if r.reason == "misfit"), None)
+
+
+def _spending(rows: list[PbTallyRow], costs: dict[int, int]) -> tuple[int, int]:
+    """(paid from the budget, paid by the city reserve) for one rule's funded projects.
+
+    Only greedy-custom uses the reserve: it pays the part of one project's cost that the money
+    left (``remaining_budget``) did not cover."""
+    total = sum(costs[r.project_id] for r in rows if r.selected)  # type: ignore[attr-defined]
+    reserve = sum(costs[r.project_id] - _number(r.remaining_budget)  # type: ignore[attr-defined]
+                  for r in rows if r.reason == "reserve")
+    return int(total - reserve), int(reserve)
+
+
 async def turnout(cycle_id: int) -> tuple[Turnout, tuple[Turnout, ...]]:
     names = await kecamatan_names()
     residents = Counter(await ResidentVerification.filter(revoked_at=None).values_list(
@@ -317,24 +371,30 @@ async def results(cycle_id: int) -> Results | None:
         rows = await PbTallyRow.filter(scope_id=s.id).order_by("id")
         primary = [r for r in rows if r.primary]
         top = max((_number(r.score) for r in primary), default=Fraction(0)) or Fraction(1)
+        stop = _stopping_row(primary)
+        stopped_at = projects[stop.project_id].title if stop else ""  # type: ignore[attr-defined]
         lines = sorted(
             (ResultLine(r.project_id, projects[r.project_id].title, projects[r.project_id].cost,  # type: ignore[attr-defined]
                         r.score, r.selected, r.funded_order,
-                        explain(r, c.rule, projects[r.project_id].cost),  # type: ignore[attr-defined]
+                        explain(r, c.rule, projects[r.project_id].cost,  # type: ignore[attr-defined]
+                                stopped_at=stopped_at, reserve_pct=c.reserve_pct),
                         int(_number(r.score) * 100 / top)) for r in primary),
             key=lambda line: (not line.selected, line.funded_order or 0, -_number(line.score), line.id))
         comparison: dict[str, list[PbTallyRow]] = {}
         for r in rows:
             comparison.setdefault(r.rule, []).append(r)
+        costs = {pid: p.cost for pid, p in projects.items()}
         compared = tuple(
             (rule, tuple(projects[r.project_id].title for r in sorted(  # type: ignore[attr-defined]
                 (r for r in rs if r.selected), key=lambda r: r.funded_order or 0)),
-             sum(projects[r.project_id].cost for r in rs if r.selected))  # type: ignore[attr-defined]
+             *_spending(rs, costs))
             for rule, rs in comparison.items())
+        spent, reserve = _spending(primary, costs)
         scope_results.append(ScopeResult(
             s.id, s.kecamatan_code or "", names.get(s.kecamatan_code or "", "") or _("City-wide"), s.budget,
-            sum(line.cost for line in lines if line.selected),
-            await PbBallot.filter(scope_id=s.id).count(), tuple(lines), compared, s.export_sha256))
+            spent, reserve, await PbBallot.filter(scope_id=s.id).count(), tuple(lines), compared,
+            s.export_sha256,
+            tuple(r for r in compared_rules(c.ballot_kind, c.rule) if rows and r not in comparison)))
     overall, per = await turnout(cycle_id)
     return Results(c.id, c.title, c.rule, c.ballot_kind, c.phase == Phase.PUBLISHED.value, tuple(scope_results),
                    overall, per)

@@ -95,8 +95,8 @@ def _cycle_values(cycle: queries.CycleView) -> dict[str, str]:
 async def new_cycle(request: Request) -> Response:
     who = require_role(request, Role.COUNCIL, Role.ADMIN)
     if request.method == "GET":
-        return await _cycle_form_page(request, forms.Form({}, values={"rule": "greedy", "ballot_kind": "knapsack"}),
-                                      None)
+        defaults = {"rule": "greedy", "ballot_kind": "knapsack", "reserve_pct": str(tally.RESERVE_PCT)}
+        return await _cycle_form_page(request, forms.Form({}, values=defaults), None)
     data = await form_data(request)
     command, form = pb_forms.parse_cycle(data, await queries.kecamatan_options())
     if command is not None:

@@ -31,15 +31,11 @@ from portal.core import audit, jobs
 from portal.core.timeutil import utcnow
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.i18n import gettext as _
-from portal.voting import ballot_rules, domain, tally
+from portal.voting import ballot_rules, comparison, domain, tally
 from portal.voting.ballot_rules import BallotKind, BallotSpec
 from portal.voting.domain import CycleInput, Phase, ProjectInput
 from portal.voting.models import PbBallot, PbCycle, PbProject, PbScope, PbTallyRow, PbVoter
 
-# Rules shown side by side on the results page (the cycle's own rule is always included).
-# "equalshares/add1" is left out: it raises every voter's budget one currency unit at a time,
-# which does not finish in useful time on rupiah-scale budgets (billions).
-COMPARED_RULES = ("greedy", "equalshares/greedy", "phragmen")
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: read aloud safely
 
 
@@ -98,6 +94,8 @@ def _check_cycle_input(cmd: CycleInput) -> None:
         raise InvalidInput({"rule": _("Choose one of the options.")})
     if cmd.tie_break not in {"", *(t.value for t in tally.TieBreak)}:
         raise InvalidInput({"tie_break": _("Choose one of the options.")})
+    if not 1 <= cmd.reserve_pct <= 100:
+        raise InvalidInput({"reserve_pct": _("The reserve share must be a whole percentage from 1 to 100.")})
     if cmd.ballot_kind not in {k.value for k in ballot_rules.OFFERED_KINDS}:
         raise InvalidInput({"ballot_kind": _("Choose one of the options.")})
 
@@ -106,6 +104,7 @@ def _cycle_fields(cmd: CycleInput) -> dict[str, Any]:
     return {
         "title": cmd.title, "description": cmd.description, "total_budget": cmd.total_budget,
         "ballot_kind": cmd.ballot_kind, "rule": cmd.rule, "tie_break": cmd.tie_break,
+        "reserve_pct": cmd.reserve_pct,
         "min_spend_pct": cmd.min_spend_pct, "min_projects": cmd.min_projects,
         "max_projects": cmd.max_projects, "k": cmd.k, "points": cmd.points,
         "max_points_per_project": cmd.max_points_per_project, "proposals_from": cmd.proposals_from,
@@ -427,6 +426,7 @@ async def election_of(cycle: PbCycle, scope: PbScope) -> tuple[tally.Election, d
         points=tuple(points) if vote_type is tally.VoteType.CUMULATIVE else None,
         max_length=cycle.max_projects if kind is BallotKind.RANKED else None,
         min_score=_min_score(cycle.min_score),
+        reserve_pct=cycle.reserve_pct,
     )
     return election, {c: i for i, c in code_of.items()}
 
@@ -471,21 +471,22 @@ async def tally_cycle(cycle_id: int, *, actor_id: int | None) -> None:
         raise Conflict(_("Close voting before running the tally."))
     rows: list[PbTallyRow] = []
     summary: dict[str, list[str]] = {}
+    not_computed: dict[str, list[str]] = {}
+    rules = comparison.compared_rules(cycle.ballot_kind, cycle.rule)
     scopes = await PbScope.filter(cycle_id=cycle_id).order_by("id")
     for scope in scopes:
         election, ids = await election_of(cycle, scope)
         if not election.ballots or not election.projects:
             continue
-        for name in dict.fromkeys((cycle.rule, *COMPARED_RULES)):
-            try:
-                rule = tally.RULES[name]
-                result = (rule(election, tie_break=tally.TieBreak(cycle.tie_break)) if cycle.tie_break
-                          else rule(election))
-            except ValueError:  # e.g. Phragmén on cumulative ballots
-                continue
-            rows.extend(_rows(scope, result, ids, primary=name == cycle.rule))
-            if name == cycle.rule:
-                summary[str(scope.id)] = list(result.selected)
+        # The rules run off the event loop (the job shares the web process); see `comparison`.
+        outcome = await comparison.tally_scope(election, rules, tie_break=cycle.tie_break)
+        if outcome.own is not None:
+            rows.extend(_rows(scope, outcome.own, ids, primary=True))
+            summary[str(scope.id)] = list(outcome.own.selected)
+        for result in outcome.compared:
+            rows.extend(_rows(scope, result, ids, primary=False))
+        if outcome.not_computed:
+            not_computed[str(scope.id)] = list(outcome.not_computed)
     async with in_transaction() as conn:
         # Published results never change: the phase is re-read (and locked) with the write.
         query = PbCycle.filter(id=cycle_id, phase=Phase.TALLYING.value).using_db(conn)
@@ -496,4 +497,5 @@ async def tally_cycle(cycle_id: int, *, actor_id: int | None) -> None:
         await PbTallyRow.filter(scope_id__in=[s.id for s in scopes]).using_db(conn).delete()
         await PbTallyRow.bulk_create(rows, batch_size=1000, using_db=conn)
         await audit.record("voting:tally:run", actor_id=actor_id, target_type="pb_cycle",
-                           target_id=cycle_id, data={"rule": cycle.rule, "selected": summary}, conn=conn)
+                           target_id=cycle_id, data={"rule": cycle.rule, "selected": summary,
+                                                     "not_computed": not_computed}, conn=conn)

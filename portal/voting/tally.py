@@ -22,6 +22,12 @@ Rules
   Warszawa 2026, Katowice). Defaults to lower-cost-first tie-breaking, which is what Łódź did.
 - ``greedy-exclusive``: greedy that also skips a project once another project of its
   mutually exclusive group is funded (Warszawa; the groups are `Election.exclusive`).
+- ``greedy-custom``: Poznań's reserve rule (the META comment of its Pabulib files): greedy-no-skip
+  (threshold included), then the project the list stopped at is funded too, from the city's
+  external reserve, when the budget left covers at least `Election.reserve_pct` % of its cost
+  (80 in Poznań; compared exactly, in integers or Fractions). At most one project is funded so,
+  and the list stops there. `TallyResult.from_reserve` is what the reserve paid: the funded
+  total exceeds the budget by at most that amount.
 - ``equalshares``: Method of Equal Shares (Peters & Skowron, "Proportional participatory
   budgeting with additive utilities", NeurIPS 2021; equalshares.net). Every voter starts with
   budget/n; a project is bought by its supporters paying in proportion to their utility,
@@ -61,6 +67,7 @@ from typing import Protocol
 from portal.voting.mes_stability import stable_span
 
 Number = int | Fraction
+RESERVE_PCT = 80  # greedy-custom's default reserve share: Poznań's 80 %
 
 
 class VoteType(StrEnum):
@@ -95,10 +102,15 @@ class Election:
     max_length: int | None = None
     exclusive: tuple[frozenset[str], ...] = ()
     currency: str = "Rp"
+    # greedy-custom: the whole percentage of the stopping project's cost that the budget left
+    # must cover for the city reserve to pay the rest.
+    reserve_pct: int = RESERVE_PCT
 
     def __post_init__(self) -> None:
         if self.budget < 0:
             raise ValueError("budget must not be negative")
+        if not 1 <= self.reserve_pct <= 100:
+            raise ValueError("reserve_pct must be a whole percentage from 1 to 100")
         if len({p.id for p in self.projects}) != len(self.projects):
             raise ValueError("project ids must be unique")
         if any(p.cost < 0 for p in self.projects):
@@ -129,8 +141,15 @@ class TallyResult:
     rule: str
     budget: Number
     selected: tuple[str, ...]  # in the order the rule funded them
-    total_cost: int
+    total_cost: int  # every funded project's full cost, the reserve-funded one included
     projects: tuple[ProjectReport, ...]  # every project, ascending id
+    reserve_project: str | None = None  # greedy-custom: the project the city reserve topped up
+    from_reserve: Number = 0  # what the reserve paid of it (its cost minus the budget left)
+
+    @property
+    def spent_from_budget(self) -> Number:
+        """The part of `total_cost` paid from the round's own budget (never above it)."""
+        return self.total_cost - self.from_reserve
 
     def report(self, project_id: str) -> ProjectReport:
         return next(r for r in self.projects if r.project_id == project_id)
@@ -144,7 +163,8 @@ REASONS = frozenset({
     "misfit",  # did not fit: remaining_budget left, costs cost
     "threshold",  # score below Election.min_score
     "excluded",  # a mutually exclusive project was funded
-    "stopped",  # greedy-no-skip: not considered after the first misfit
+    "stopped",  # greedy-no-skip / greedy-custom: not considered after the list stopped
+    "reserve",  # greedy-custom: funded from the city reserve; remaining_budget = what was left
     "no-votes",  # nobody voted for it: never funded
     "free",  # costs nothing and has votes: funded up front
     "round",  # MES / Phragmén: funded in `round`
@@ -264,6 +284,18 @@ def _money(election: Election, amount: Number) -> str:
     return f"{election.currency} {text}"
 
 
+def share_text(part: Number, whole: int) -> str:
+    """``part`` as a percentage of ``whole``, rounded *down* to one decimal, so a share just
+    under a limit never reads as the limit ("79.9", not "80")."""
+    tenths = math.floor(Fraction(part) * 1000 / whole) if whole else 0
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+
+
+def reserve_covers(remaining: Number, cost: int, reserve_pct: int) -> bool:
+    """greedy-custom: whether what is left is at least ``reserve_pct`` % of ``cost`` (exact)."""
+    return remaining * 100 >= reserve_pct * cost
+
+
 def _result(
     rule: str,
     election: Election,
@@ -282,9 +314,15 @@ def _result(
             rep = ProjectReport(pid, prep.costs[i], prep.scores[i], i in funded, text, reason=why)
         reports.append(rep)
     total = sum(prep.costs[i] for i in selected)
-    assert total <= election.budget, "a rule overspent"  # noqa: S101 - invariant, not input
+    reserve = next((r for r in notes.values() if r.reason == "reserve"), None)
+    from_reserve: Number = 0
+    if reserve is not None:
+        assert reserve.remaining_budget is not None  # noqa: S101 - set by _greedy_walk
+        from_reserve = reserve.cost - reserve.remaining_budget
+    assert total - from_reserve <= election.budget, "a rule overspent"  # noqa: S101 - invariant
     return TallyResult(
-        rule, election.budget, tuple(prep.ids[i] for i in selected), total, tuple(reports)
+        rule, election.budget, tuple(prep.ids[i] for i in selected), total, tuple(reports),
+        reserve.project_id if reserve is not None else None, from_reserve,
     )
 
 
@@ -306,22 +344,31 @@ def _greedy_walk(
     *,
     remaining: Number,
     stop_at_misfit: bool = False,
+    reserve_pct: int | None = None,
     exclusive: tuple[frozenset[str], ...] = (),
     label: str = "",
     notes: dict[int, ProjectReport] | None = None,
 ) -> tuple[list[int], dict[int, ProjectReport]]:
+    """Walk the projects by score, funding what fits.
+
+    ``stop_at_misfit`` ends the walk at the first project that does not fit; with
+    ``reserve_pct`` (greedy-custom, which also stops there) that project is first funded from
+    the city reserve when the money left covers at least that share of its cost.
+    """
     notes = {} if notes is None else notes
     chosen: list[int] = []
     blocked: set[str] = set()
-    stopped = False
+    stopped: str | None = None  # the project the list stopped at
     for i in _greedy_order(prep, eligible):
         pid, cost, score = prep.ids[i], prep.costs[i], prep.scores[i]
 
         def rep(ok: bool, text: str, why: str, left: Number = remaining) -> ProjectReport:
             return ProjectReport(pid, cost, score, ok, text, remaining_budget=left, reason=why)
 
-        if stopped:
-            notes[i] = rep(False, "not considered: the tally stops at the first misfit", "stopped")
+        if stopped is not None:
+            text = ("not considered: the tally stops at the first misfit" if reserve_pct is None
+                    else f"not considered: the list stopped at project {stopped}")
+            notes[i] = rep(False, text, "stopped")
         elif pid in blocked:
             notes[i] = rep(False, "excluded: a mutually exclusive project was funded", "excluded")
         elif cost <= remaining:
@@ -332,10 +379,17 @@ def _greedy_walk(
             for group in exclusive:
                 if pid in group:
                     blocked |= group - {pid}
+        elif reserve_pct is not None and reserve_covers(remaining, cost, reserve_pct):
+            chosen.append(i)
+            text = (f"funded from the city reserve: {_money(election, remaining)} was left, "
+                    f"{share_text(remaining, cost)} % of its cost {_money(election, cost)} "
+                    f"(the rule allows at least {reserve_pct} %)")
+            notes[i] = rep(True, text, "reserve")
+            remaining, stopped = 0, pid  # what was left went into it, with the reserve
         else:
             money = _money(election, remaining), _money(election, cost)
             notes[i] = rep(False, f"did not fit: {money[0]} left, costs {money[1]}", "misfit")
-            stopped = stop_at_misfit
+            stopped = pid if stop_at_misfit else None
     return chosen, notes
 
 
@@ -362,15 +416,31 @@ def greedy(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyRes
     return _result("greedy", election, prep, chosen, notes)
 
 
-def greedy_no_skip(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
-    """Greedy that stops at the first project that does not fit."""
+def _until_misfit(
+    election: Election, tie_break: TieBreak, *, reserve_pct: int | None = None
+) -> tuple[_Prep, list[int], dict[int, ProjectReport]]:
+    """The no-skip walk over the projects that reach the threshold (greedy-no-skip, -custom)."""
     prep = _prepare(election, tie_break)
     notes: dict[int, ProjectReport] = {}
     eligible = _threshold_split(election, prep, notes)
     chosen, notes = _greedy_walk(
-        election, prep, eligible, remaining=election.budget, stop_at_misfit=True, notes=notes
+        election, prep, eligible, remaining=election.budget, stop_at_misfit=True,
+        reserve_pct=reserve_pct, notes=notes,
     )
+    return prep, chosen, notes
+
+
+def greedy_no_skip(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    """Greedy that stops at the first project that does not fit."""
+    prep, chosen, notes = _until_misfit(election, tie_break)
     return _result("greedy-no-skip", election, prep, chosen, notes)
+
+
+def greedy_custom(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:
+    """greedy-no-skip, plus the stopping project from the city reserve when at least
+    `Election.reserve_pct` % of its cost is left (Poznań)."""
+    prep, chosen, notes = _until_misfit(election, tie_break, reserve_pct=election.reserve_pct)
+    return _result("greedy-custom", election, prep, chosen, notes)
 
 
 def greedy_threshold(
@@ -885,6 +955,7 @@ RULES: Mapping[str, Rule] = {
     "greedy-no-skip": greedy_no_skip,
     "greedy-threshold": greedy_threshold,
     "greedy-exclusive": greedy_exclusive,
+    "greedy-custom": greedy_custom,
     "equalshares": equal_shares,
     "equalshares/greedy": equal_shares_greedy,
     "equalshares/add1": equal_shares_add1,
