@@ -3,7 +3,6 @@ explanations in both languages, the Pabulib export (``selected`` 2) and import, 
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -11,13 +10,14 @@ import pytest
 
 from portal.core.models import AuditEvent
 from portal.errors import Conflict
-from portal.voting import interop, pb_cli, tally
+from portal.voting import interop, tally
 from portal.voting import services as pb
 from portal.voting.domain import CycleInput, Phase
 from portal.voting.models import PbCycle, PbProject, PbTallyRow
 from portal.voting.pabulib import parse_pabulib
 from tests.helpers import login, make_user, post_form
 from tests.voting.factories import COUNCIL, TODAY, city_scope, cycle, resident, voter
+from tests.voting.tally_helpers import tally_cli
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "pb"
 POZNAN = SHARED / "Poland_Poznan_2023_9_-_Stare_Miasto.pb"
@@ -167,14 +167,6 @@ async def test_import_of_poznan_tallies_with_greedy_custom(db) -> None:  # type:
     assert export.official_selected == ("IX.1",) and export.official_reserve == ()
 
 
-def _tally_cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    pb_cli.add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["pb", "tally", *argv])
-    result: int = args.handler(args)
-    return result
-
-
 RESERVE_FILE = """META
 key;value
 budget;100
@@ -206,7 +198,7 @@ def test_pb_tally_cli_uses_the_reserve(
 ) -> None:
     path = tmp_path / "poznan-like.pb"
     path.write_text(RESERVE_FILE, encoding="utf-8")
-    assert _tally_cli(str(path), "--json", *argv) == 0
+    assert tally_cli(str(path), "--json", *argv) == 0
     assert json.loads(capsys.readouterr().out) == printed
-    assert _tally_cli(str(path), "--reserve-pct", "0") == 2
+    assert tally_cli(str(path), "--reserve-pct", "0") == 2
     assert "reserve_pct must be a whole percentage" in capsys.readouterr().err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -11,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from portal.voting import pb_cli, tally
+from portal.voting import tally
 from portal.voting.pabulib import PabulibError, parse_pabulib, write_pabulib
+from tests.voting.tally_helpers import tally_cli
 
 APPROVAL = """META
 key;value
@@ -177,14 +177,6 @@ def test_write_refuses_invalid_values(
 # ---------------------------------------------------------------- python -m portal pb tally
 
 
-def _tally_cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    pb_cli.add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["pb", "tally", *argv])
-    result: int = args.handler(args)
-    return result
-
-
 @pytest.fixture
 def pb_file(tmp_path: Path) -> Path:
     path = tmp_path / "district.pb"
@@ -205,12 +197,12 @@ CLI_CASES = [
 def test_cli_prints_json(
     pb_file: Path, argv: list[str], printed: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _tally_cli(str(pb_file), "--json", *argv) == 0
+    assert tally_cli(str(pb_file), "--json", *argv) == 0
     assert capsys.readouterr().out.strip() == printed
 
 
 def test_cli_prints_one_id_per_line(pb_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _tally_cli(str(pb_file), "--tie-break", "min-cost") == 0
+    assert tally_cli(str(pb_file), "--tie-break", "min-cost") == 0
     assert capsys.readouterr().out.splitlines() == ["1", "9"]
 
 
@@ -231,7 +223,7 @@ def test_cli_fails_with_exit_2_and_a_message(
         ([str(bad)], "not a usable Pabulib file"),
         ([str(cumulative)], "phragmen needs approval"),
     ]:
-        assert _tally_cli(*argv) == 2
+        assert tally_cli(*argv) == 2
         assert message in capsys.readouterr().err
 
 

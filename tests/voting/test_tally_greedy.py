@@ -10,23 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.voting import tally
+from tests.voting.tally_helpers import election
 
 ID, MIN_COST = tally.TieBreak.ID, tally.TieBreak.MIN_COST
-
-
-def _election(
-    costs: dict[str, int],
-    ballots: list[str],
-    budget: int | Fraction,
-    **extra: object,
-) -> tally.Election:
-    """`ballots` are space-separated ids ("a b"); an empty string is an empty ballot."""
-    return tally.Election(
-        budget=budget,
-        projects=tuple(tally.Project(i, c) for i, c in costs.items()),
-        ballots=tuple(tuple(b.split()) for b in ballots),
-        **extra,  # type: ignore[arg-type]
-    )
 
 
 ABC = {"a": 60, "b": 50, "c": 30}
@@ -64,13 +50,13 @@ def test_greedy_funds_by_votes_and_skips_misfits(
     tie: tally.TieBreak,
     expected: tuple[str, ...],
 ) -> None:
-    result = tally.greedy(_election(costs, ballots, budget), tie_break=tie)
+    result = tally.greedy(election(costs, ballots, budget), tie_break=tie)
     assert result.selected == expected
     assert result.total_cost == sum(costs[i] for i in expected)
 
 
 def test_greedy_explains_a_misfit_with_the_money_left() -> None:
-    result = tally.greedy(_election(ABC, ABC_VOTES, 100))
+    result = tally.greedy(election(ABC, ABC_VOTES, 100))
     b = result.report("b")
     assert not b.selected and b.remaining_budget == 40 and b.score == 2
     assert b.note == "did not fit: Rp 40 left, costs Rp 50"
@@ -123,29 +109,29 @@ CITY_CASES = [
 def test_city_greedy_variants(
     rule: tally.Rule, extra: dict[str, object], expected: tuple[str, ...]
 ) -> None:
-    assert rule(_election(ABC, ABC_VOTES, 100, **extra)).selected == expected
+    assert rule(election(ABC, ABC_VOTES, 100, **extra)).selected == expected
 
 
 def test_no_skip_says_why_later_projects_were_not_considered() -> None:
-    result = tally.greedy_no_skip(_election(ABC, ABC_VOTES, 100))
+    result = tally.greedy_no_skip(election(ABC, ABC_VOTES, 100))
     assert result.report("c").note == "not considered: the tally stops at the first misfit"
 
 
 def test_threshold_explains_an_ineligible_project() -> None:
-    result = tally.greedy_threshold(_election(ABC, ABC_VOTES, 100, min_score=2))
+    result = tally.greedy_threshold(election(ABC, ABC_VOTES, 100, min_score=2))
     assert result.report("c").note == "below the threshold: 1 < 2"
 
 
 def test_greedy_threshold_breaks_ties_by_lower_cost_by_default() -> None:
     # Łódź 2022: the city funded the cheaper of two projects tied on votes.
-    election = _election({"P194": 264, "P200": 28}, ["P194 P200"], 270)
-    assert tally.greedy_threshold(election).selected == ("P200",)
-    assert tally.greedy(election).selected == ("P194",)
+    tied = election({"P194": 264, "P200": 28}, ["P194 P200"], 270)
+    assert tally.greedy_threshold(tied).selected == ("P200",)
+    assert tally.greedy(tied).selected == ("P194",)
 
 
 def test_ballot_naming_an_unknown_project_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown project"):
-        tally.greedy(_election({"a": 1}, ["a x"], 10))
+        tally.greedy(election({"a": 1}, ["a x"], 10))
 
 
 GREEDY_RULES = ["greedy", "greedy-no-skip", "greedy-threshold", "greedy-exclusive"]
@@ -156,7 +142,7 @@ def small_elections(draw: st.DrawFn) -> tally.Election:
     ids = draw(st.lists(st.sampled_from("abcdef"), min_size=1, max_size=6, unique=True))
     costs = {i: draw(st.integers(0, 30)) for i in ids}
     ballots = draw(st.lists(st.lists(st.sampled_from(ids), unique=True), max_size=8))
-    return _election(costs, [" ".join(b) for b in ballots], draw(st.integers(0, 60)))
+    return election(costs, [" ".join(b) for b in ballots], draw(st.integers(0, 60)))
 
 
 @settings(max_examples=60, deadline=None)

@@ -13,22 +13,11 @@ from hypothesis import strategies as st
 
 from portal.voting import tally
 from portal.voting.pabulib import parse_pabulib
+from tests.voting.tally_helpers import election
 
 ID, MIN_COST = tally.TieBreak.ID, tally.TieBreak.MIN_COST
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "pb"
 POZNAN = SHARED / "Poland_Poznan_2023_9_-_Stare_Miasto.pb"
-
-
-def _election(
-    costs: dict[str, int], ballots: list[str], budget: int | Fraction, **extra: object
-) -> tally.Election:
-    """`ballots` are space-separated ids ("a b"); an empty string is an empty ballot."""
-    return tally.Election(
-        budget=budget,
-        projects=tuple(tally.Project(i, c) for i, c in costs.items()),
-        ballots=tuple(tuple(b.split()) for b in ballots),
-        **extra,  # type: ignore[arg-type]
-    )
 
 
 ABC = {"a": 60, "b": 50, "c": 30}
@@ -83,7 +72,7 @@ def test_greedy_custom_funds_the_stopping_project_from_the_reserve(
     reserve: str | None,
     paid: int,
 ) -> None:
-    result = tally.RULES["greedy-custom"](_election(costs, ballots, budget, **extra), tie_break=tie)
+    result = tally.RULES["greedy-custom"](election(costs, ballots, budget, **extra), tie_break=tie)
     assert result.rule == "greedy-custom"
     assert result.selected == selected
     assert (result.reserve_project, result.from_reserve) == (reserve, paid)
@@ -92,7 +81,7 @@ def test_greedy_custom_funds_the_stopping_project_from_the_reserve(
 
 
 def test_reserve_project_explains_what_was_left_and_the_share() -> None:
-    result = tally.greedy_custom(_election({"a": 60, "b": 47}, ["a b", "a"], 100))
+    result = tally.greedy_custom(election({"a": 60, "b": 47}, ["a b", "a"], 100))
     b = result.report("b")
     assert (b.selected, b.reason, b.remaining_budget) == (True, "reserve", 40)
     # 40 / 47 = 85.1 %: rounded down, so a share just under the limit never reads as the limit.
@@ -103,10 +92,10 @@ def test_reserve_project_explains_what_was_left_and_the_share() -> None:
 
 
 def test_projects_after_the_stop_name_the_project_the_list_stopped_at() -> None:
-    used = tally.greedy_custom(_election(ABC, ABC_VOTES, 100))
+    used = tally.greedy_custom(election(ABC, ABC_VOTES, 100))
     assert used.report("c").reason == "stopped"
     assert used.report("c").note == "not considered: the list stopped at project b"
-    unused = tally.greedy_custom(_election(ABC, ABC_VOTES, 100, reserve_pct=90))
+    unused = tally.greedy_custom(election(ABC, ABC_VOTES, 100, reserve_pct=90))
     assert unused.report("b").reason == "misfit"
     assert unused.report("c").note == "not considered: the list stopped at project b"
 
@@ -124,7 +113,7 @@ def test_share_text_rounds_down_to_one_decimal(part: int | Fraction, whole: int,
 @pytest.mark.parametrize("pct", [0, 101, -5])
 def test_reserve_share_outside_1_to_100_is_refused(pct: int) -> None:
     with pytest.raises(ValueError, match="reserve_pct"):
-        _election(ABC, ABC_VOTES, 100, reserve_pct=pct)
+        election(ABC, ABC_VOTES, 100, reserve_pct=pct)
 
 
 # ---------------------------------------------------------------- Poznań's own file
@@ -167,7 +156,7 @@ def elections(draw: st.DrawFn) -> tally.Election:
     ids = draw(st.lists(st.sampled_from(["1", "2", "10", "a", "b", "c"]), max_size=6, unique=True))
     costs = {i: draw(st.integers(0, 40)) for i in ids}
     ballots = draw(st.lists(st.lists(st.sampled_from(ids), unique=True), max_size=8)) if ids else []
-    return _election(
+    return election(
         costs,
         [" ".join(b) for b in ballots],
         draw(st.integers(0, 80) | st.fractions(0, 80, max_denominator=4)),
