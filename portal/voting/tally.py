@@ -650,8 +650,11 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
         big, small = best.numerator, best.denominator
         new_den = den * small // math.gcd(den, small)
         if new_den != den:
+            # Only the classes someone is still in are read again; the others keep stale values.
             scale = new_den // den
-            num = [x * scale for x in num]
+            for c in set(cls):
+                if c != zero:
+                    num[c] *= scale
             den = new_den
         unit = big * (den // small)
         for k, groups in enumerate(ut.members[best_i]):
