@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.voting import tally
-
-pytest.importorskip("pabutools")
 
 from pabutools.election import (  # type: ignore[import-untyped]  # noqa: E402
     Additive_Cardinal_Sat,
