@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,12 @@ def test_scrolling_table_wrappers_are_keyboard_reachable(name: str) -> None:
     source = (TEMPLATE_DIR / name).read_text(encoding="utf-8")
     for tag in re.findall(r"<div[^>]*class=\"table-wrap\"[^>]*>", source):
         assert 'tabindex="0"' in tag and "aria-label" in tag, f"{name}: {tag}"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_triggered_requests_keep_only_the_latest(name: str) -> None:
+    """htmx 4 queues one request per element and drops later ones while one is in flight, so a
+    live check or filter could show the state of an earlier keystroke: `hx-sync` says replace."""
+    source = (TEMPLATE_DIR / name).read_text(encoding="utf-8")
+    for tag in re.findall(r"<[a-z]+\b[^>]*\bhx-trigger=[^>]*>", source, re.S):
+        assert 'hx-sync="this:replace"' in tag, f"{name}: {tag[:120]}"
