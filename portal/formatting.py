@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
@@ -23,6 +24,12 @@ def rupiah(amount: int | None, lang: str = "id") -> str:
 def _grouped(amount: int) -> str:
     # Babel resolves the locale's pattern on every call; a ballot page formats each cost a few times.
     return format_decimal(amount, locale="id")
+
+
+def one_decimal(value: Decimal, lang: str = "id", *, drop_zero: bool = False) -> str:
+    """A share such as a percentage with one decimal, the language's way ("1,2" id, "1.2" en);
+    `drop_zero` writes a whole number without its ",0" ("80")."""
+    return format_decimal(value, format="0.#" if drop_zero else "0.0", locale=lang)
 
 
 def jakarta_datetime(moment: datetime | None, lang: str = "id") -> str:

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from portal import formatting, i18n
 from portal.accounts.models import ResidentVerification
 from portal.core.models import Job, Kecamatan
 from portal.i18n import gettext as _
@@ -216,12 +217,8 @@ class Turnout:
     @property
     def percent(self) -> str:
         """One decimal, written the UI language's way ("1,2" in Indonesian, "1.2" in English)."""
-        from babel.numbers import format_decimal
-
-        from portal import i18n
-
         share = Decimal(self.voters * 100) / Decimal(self.residents) if self.residents else Decimal(0)
-        return format_decimal(share, format="0.0", locale=i18n.current_lang.get())
+        return formatting.one_decimal(share, i18n.current_lang.get())
 
 
 @dataclass(frozen=True)
@@ -262,11 +259,7 @@ def _rp(value: Fraction | int) -> str:
 
 
 def _share(part: Fraction, whole: int) -> str:
-    from babel.numbers import format_decimal
-
-    from portal import i18n
-
-    return format_decimal(Decimal(tally.share_text(part, whole)), locale=i18n.current_lang.get())
+    return formatting.one_decimal(Decimal(tally.share_text(part, whole)), i18n.current_lang.get(), drop_zero=True)
 
 
 def explain(row: PbTallyRow, rule: str, cost: int, *, stopped_at: str = "",

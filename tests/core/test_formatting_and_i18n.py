@@ -55,3 +55,15 @@ def test_gettext_follows_the_request_language() -> None:
 def test_pick_language_ignores_unsupported() -> None:
     assert i18n.pick_language("fr", None, "en") == "en"
     assert i18n.pick_language(None) == "id"
+
+
+@pytest.mark.parametrize(("value", "lang", "drop_zero", "expected"), [
+    ("12.3", "id", False, "12,3"), ("12.3", "en", False, "12.3"), ("80", "en", False, "80.0"),
+    ("80", "id", True, "80"), ("83.3", "id", True, "83,3"),
+])
+def test_one_decimal_follows_the_language(value: str, lang: str, drop_zero: bool, expected: str) -> None:
+    from decimal import Decimal
+
+    from portal.formatting import one_decimal
+
+    assert one_decimal(Decimal(value), lang, drop_zero=drop_zero) == expected
