@@ -20,6 +20,7 @@ Without /usr/bin/chromium every test here is skipped, unless WARGA_REQUIRE_BROWS
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import itertools
@@ -314,12 +315,33 @@ def _attach_console(page: Any) -> ConsoleLog:
     return log
 
 
+@contextlib.contextmanager
+def new_document(page: Any) -> Iterator[Any]:
+    """Wait for the next page the main frame loads (the click inside the block causes it).
+
+    Not Playwright's `expect_navigation`: it also resolves on same-document history changes,
+    and htmx calls `history.replaceState` with the current URL when the first response it swaps
+    arrives, so a live check answered just after a submit click looked like the form's own
+    navigation and the test read the old URL. The value is the final (non-redirect) response.
+    """
+    with page.expect_event("load", timeout=60_000), \
+            page.expect_response(lambda r: _document_response(page, r), timeout=60_000) as response:
+        yield response
+
+
+def _document_response(page: Any, response: Any) -> bool:
+    request = response.request
+    return (request.is_navigation_request() and request.frame == page.main_frame
+            and not 300 <= response.status < 400)
+
+
 def login(page: Any, server: LiveServer, account: Account) -> None:
     """Log in through the form and wait for the redirect away from /login."""
+    own_address(page)
     page.goto(server.url("/login"))
     page.fill("#field-email", account.email)
     page.fill("#field-password", account.password)
-    with page.expect_navigation():
+    with new_document(page):
         page.click("main form button[type=submit]")
     assert "/login" not in page.url, f"login as {account.email} failed: {page.url}\n{page.content()[:2000]}"
 
@@ -327,20 +349,25 @@ def login(page: Any, server: LiveServer, account: Account) -> None:
 _CLIENT_ADDRESSES = itertools.count(1)
 
 
-def verify_resident(page: Any, server: LiveServer, nik: str, kelurahan_index: int = 1) -> str:
-    """Fill /account/verify with `nik` and a kelurahan; return the chosen kelurahan's name."""
-    # Each resident verifies from an address of their own, as residents do from their own
-    # phones: the live server trusts X-Forwarded-For from loopback (as behind a reverse proxy).
-    # Otherwise the whole browser suite shares one address and meets the NIK rate limit.
+def own_address(page: Any) -> None:
+    """Give the page a client address of its own, as people log in and verify from their own
+    phones: the live server trusts X-Forwarded-For from loopback (as behind a reverse proxy).
+    Otherwise every browser test on one worker's server shares one address and, depending on
+    which modules land together, meets the login or NIK rate limit."""
     n = next(_CLIENT_ADDRESSES)
     page.set_extra_http_headers({"X-Forwarded-For": f"10.77.{n // 250}.{n % 250 + 1}"})
+
+
+def verify_resident(page: Any, server: LiveServer, nik: str, kelurahan_index: int = 1) -> str:
+    """Fill /account/verify with `nik` and a kelurahan; return the chosen kelurahan's name."""
+    own_address(page)
     page.goto(server.url("/account/verify"))
     page.fill("#field-nik", nik)
     option = page.locator("#field-kelurahan option").nth(kelurahan_index)
     value, label = option.get_attribute("value"), option.inner_text().strip()
     assert value, "the kelurahan select has no options"
     page.select_option("#field-kelurahan", value=value)
-    with page.expect_navigation():
+    with new_document(page):
         page.click("main form button[type=submit]")
     assert page.url.endswith("/account"), f"verification failed: {page.url}\n{page.inner_text('main')[:2000]}"
     return label

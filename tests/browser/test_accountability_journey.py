@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from tests.browser import conftest as browser_conftest
-from tests.browser.conftest import NARROW, SCREENSHOT_DIR, WIDE, login, verify_resident
+from tests.browser.conftest import NARROW, SCREENSHOT_DIR, WIDE, login, new_document, verify_resident
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ NOTIFY_TIMEOUT = 200.0
 
 
 def click_and_wait(page: Any, selector: str) -> None:
-    with page.expect_navigation():
+    with new_document(page):
         page.click(selector)
     page.wait_for_load_state("load")
 

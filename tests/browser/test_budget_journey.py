@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import conftest as browser_conftest
-from tests.browser.conftest import NARROW, SCREENSHOT_DIR, WIDE, Account, login, verify_resident
+from tests.browser.conftest import Account, NARROW, SCREENSHOT_DIR, WIDE, login, new_document, verify_resident
 
 pytestmark = pytest.mark.browser
 
@@ -94,7 +94,7 @@ def text_of(page: Any, selector: str = "main") -> str:
 
 def click_and_wait(page: Any, selector: str) -> Any:
     """Click and wait for the page it loads; returns that response (for its status)."""
-    with page.expect_navigation() as navigation:
+    with new_document(page) as navigation:
         page.click(selector)
     page.wait_for_load_state("load")
     return navigation.value
@@ -279,7 +279,7 @@ def test_a_whole_budget_cycle_in_both_languages(
     eligible = moderator.locator("section[aria-labelledby=eligible-heading] tbody tr")
     assert eligible.count() >= 1, "the demo city has eligible proposals to promote"
     promoted = eligible.first.locator("td a").inner_text().split(" ", 1)[1]
-    with moderator.expect_navigation():
+    with new_document(moderator):
         eligible.first.locator("button").click()
     assert "from proposal #" in moderator.inner_text("main")
     assert promoted in moderator.inner_text("main")

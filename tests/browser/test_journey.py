@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import new_document
+
 pytestmark = pytest.mark.browser
 
 CONFIRM_LINK = r"https?://[^\s<>\"']+/register/confirm/[^\s<>\"']+"
@@ -35,7 +37,7 @@ def html_lang(page: Any) -> str | None:
 
 def submit(page: Any, selector: str = SUBMIT) -> Any:
     """Click a submit button and wait for the resulting page load; return the last response."""
-    with page.expect_navigation() as nav:
+    with new_document(page) as nav:
         page.click(selector)
     page.wait_for_load_state("load")
     return nav.value
@@ -207,7 +209,7 @@ def test_password_reset_by_mail(new_page: Callable[..., Any], live_server: Any, 
 
     page.goto("/login")
     submit_link = page.locator("main a[href$='/password/forgot']")
-    with page.expect_navigation():
+    with new_document(page):
         submit_link.click()
     assert_path(page, "/password/forgot")
     shoot(page, "reset-01-forgot")

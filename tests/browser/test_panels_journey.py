@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import login, verify_resident
+from tests.browser.conftest import login, new_document, verify_resident
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ SCORES = ({"U1": "3", "U2": "3", "U3": "2", "U4": "4", "U5": "3", "U6": "3", "U7
 
 def click(page: Any, selector: str) -> None:
     """Click a submit button and wait for the page the form's POST redirects to."""
-    with page.expect_navigation():
+    with new_document(page):
         page.click(selector)
     page.wait_for_load_state("load")
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import new_document
+
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "programmes"
@@ -58,27 +60,27 @@ def test_council_registers_assesses_and_measures_a_programme(new_page: Callable[
     page.select_option("#field-type", "co_delivery")
     page.fill("#field-goal", "Kampung yang tahan banjir dan panas.")
     page.fill("#field-outcomes", "Warga: genangan berkurang\nDLH: data iklim per RW")
-    with page.expect_navigation():
+    with new_document(page):
         page.click("main form button[type=submit]")
     assert page.locator("h1").inner_text() == "Kampung Iklim Cibeunying"
     page.click("main a[href$='/assessment']")
     page.check("input[name=answer_assets][value=yes]")
-    with page.expect_navigation():
+    with new_document(page):
         page.click("main form button[type=submit]")
     assert page.locator(".field-error").count() >= 1  # a yes without evidence is refused
     shots(page, "assessment-error")
     page.fill("#field-evidence_assets", "Warga memetakan titik banjir sendiri.")
-    with page.expect_navigation():
+    with new_document(page):
         page.click("main form button[type=submit]")
     assert "/assessment" not in page.url
     page.fill("#field-name", "Sumur resapan terpasang")
     page.fill("#field-target", "50")
-    with page.expect_navigation():
+    with new_document(page):
         page.click("form[action$='/indicators'] button[type=submit]")
     reading = page.locator("form[action$='/readings']").first
     reading.locator("input[name=day]").fill("2026-11-01")
     reading.locator("input[name=value]").fill("12")
-    with page.expect_navigation():
+    with new_document(page):
         reading.locator("button[type=submit]").click()
     assert page.locator(".line-chart circle").count() == 1
     assert serious_axe_violations(page) == []

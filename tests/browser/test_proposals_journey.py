@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import login, verify_resident
+from tests.browser.conftest import login, new_document, verify_resident
 
 pytestmark = pytest.mark.browser
 
 
 def click_and_wait(page: Any, selector: str) -> Any:
-    with page.expect_navigation() as nav:
+    with new_document(page) as nav:
         page.click(selector)
     page.wait_for_load_state("load")
     return nav.value
