@@ -109,7 +109,8 @@ def _pabutools_calls(path: Path, vote_type: str) -> tuple[float, dict[str, Calla
 
 def rupiah_add1(voters: int = 300) -> None:
     """Add1 on a rupiah-scale budget (a synthetic city ballot): shares of Rp 10 million would
-    take the one-unit loop millions of MES runs; skipped steps make it a few hundred."""
+    take the one-unit loop millions of MES runs; skipped steps make it a few dozen MES runs and
+    a few hundred replays (`mes_stability`)."""
     import random
 
     rng = random.Random(1)
@@ -129,10 +130,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--only", default="")
     ap.add_argument("--pabutools-limit", type=float, default=60.0)
-    ap.add_argument("--rupiah-voters", type=int, default=300, help="0 skips the rupiah Add1 line")
+    ap.add_argument("--rupiah-voters", default="300,3000,10000",
+                    help="voter counts of the rupiah Add1 lines, comma-separated; 0 skips them")
     args = ap.parse_args()
-    if args.rupiah_voters:
-        rupiah_add1(args.rupiah_voters)
+    for voters in (int(v) for v in args.rupiah_voters.split(",") if int(v) > 0):
+        rupiah_add1(voters)
     expected = json.loads((SHARED / "expected.json").read_text())
     files = sorted(
         (p for p in SHARED.glob("*.pb") if args.only in p.name), key=lambda p: p.stat().st_size

@@ -8,9 +8,9 @@ compare the other rules.
 The tally job runs inside the web process by default (WARGA_JOBS_IN_PROCESS), so no rule is
 computed on the event loop. The cycle's own rule runs in a worker thread and always completes.
 The compared rules run in a child process that is stopped after `COMPARISON_SECONDS`: Add1
-(`equalshares/add1`) raises every voter's share one rupiah at a time wherever it cannot skip
-ahead, which on rupiah budgets with thousands of voters can take far longer than a comparison
-row is worth. A rule not computed in time is left out of the comparison and reported in
+(`equalshares/add1`) re-runs MES for every share it cannot skip (`mes_stability`). That takes
+seconds on a rupiah ballot of 10,000 voters, but nothing bounds it in general, and a comparison
+row is not worth a long wait. A rule not computed in time is left out of the comparison and reported in
 `ScopeTally.not_computed` (the tally's audit row names it).
 """
 

@@ -18,6 +18,8 @@ ballot groups with weights, per-project utility levels ``values[j][k]`` held by 
 
 from __future__ import annotations
 
+import math
+from collections import Counter, deque
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -29,21 +31,35 @@ class _Unstable(Exception):
 
 
 class _Span:
-    def __init__(self, at_least: Fraction) -> None:
-        self.bound: Fraction | None = None  # None: no limit found yet
-        self.at_least = at_least  # a bound below this is not worth finishing the replay for
+    """The smallest ``d = x / -y`` over the conditions ``f0 + f1*t >= 0`` kept so far.
 
-    def keep(self, f0: Fraction, f1: Fraction) -> None:
+    Conditions arrive as integers ``x, y`` with the signs of ``f0, f1`` and ``x / -y = f0 / -f1``
+    (see `stable_span`), so the replay compares integers and builds one Fraction at the end."""
+
+    def __init__(self, at_least: Fraction) -> None:
+        self.num: int | None = None  # the bound so far is num / den; None: no limit found yet
+        self.den = 1
+        # A bound below this is not worth finishing the replay for.
+        self.least_num, self.least_den = at_least.numerator, at_least.denominator
+
+    def keep(self, x: int, y: int) -> None:
         """Require f0 + f1*t >= 0 on [0, d); f0 >= 0 holds at t = 0 by construction."""
-        if f0 < 0:
+        if x < 0:
             raise _Unstable
-        if f1 >= 0:
+        if y >= 0:
             return
-        d = f0 / -f1
-        if d == 0 or d < self.at_least:
+        y = -y
+        if x == 0 or x * self.least_den < self.least_num * y:
             raise _Unstable
-        if self.bound is None or d < self.bound:
-            self.bound = d
+        if self.num is None or x * self.den < self.num * y:
+            self.num, self.den = x, y
+
+    def bound(self) -> Fraction | None:
+        return None if self.num is None else Fraction(self.num, self.den)
+
+
+def _keep_difference(span: _Span, f0: Fraction, f1: Fraction) -> None:
+    span.keep(f0.numerator * f1.denominator, f1.numerator * f0.denominator)
 
 
 def stable_span(
@@ -51,7 +67,8 @@ def stable_span(
     costs: Sequence[int],
     values: Sequence[Sequence[int]],
     members: Sequence[Sequence[Sequence[int]]],
-    weights: Sequence[int],
+    voters: Sequence[Sequence[Sequence[int]]],
+    groups: int,
     rank: Sequence[int],
     per_voter: Fraction,
     candidates: Sequence[int],
@@ -61,46 +78,65 @@ def stable_span(
     """``d`` such that MES with shares ``per_voter + t``, ``0 <= t < d``, funds ``funded`` in
     that order (``None``: no limit was found). ``candidates`` are the projects MES considers
     (supported, not free); ``funded`` is the order the run at ``per_voter`` bought them in.
+    ``members[j][k]`` lists the ballot groups with utility ``values[j][k]`` for project j and
+    ``voters[j][k]`` the same with each group repeated by its weight (one entry per voter);
+    ``groups`` is the number of ballot groups.
     As soon as the bound drops below ``at_least`` the replay stops and answers 0: the caller
-    would not skip that little anyway, and most of the cost is in finishing the replay."""
+    would not skip that little anyway, and most of the cost is in finishing the replay.
+
+    Budgets ``a + c*t`` are integer numerators over two shared denominators (``da`` for the
+    constant parts, ``dc`` for the slopes), widened when a price needs it, as in the tally's MES
+    run: exact, without a Fraction per voter class and condition."""
     span = _Span(Fraction(at_least))
-    cls = [0] * len(weights)
-    a: list[Fraction] = [Fraction(per_voter)]
-    c: list[Fraction] = [Fraction(1)]
+    cls = [0] * groups
+    of = cls.__getitem__
+    share = Fraction(per_voter)
+    a, da = [share.numerator], share.denominator
+    c, dc = [1], 1
 
     def price(j: int) -> tuple[Fraction, Fraction, list[tuple[int, int, int]], int] | None:
-        agg: dict[tuple[int, int], int] = {}
-        for k, groups in enumerate(members[j]):
-            for g in groups:
-                cl = cls[g]
-                if cl != _GONE:
-                    agg[cl, k] = agg.get((cl, k), 0) + weights[g]
-        need = costs[j]
-        s0 = sum((a[cl] * w for (cl, _k), w in agg.items()), Fraction(0))
-        s1 = sum((c[cl] * w for (cl, _k), w in agg.items()), Fraction(0))
-        if s0 < need:  # nobody can afford it now: it stays so while cost - S(t) > 0
-            span.keep(need - s0, -s1)
+        vals = values[j]
+        entries: list[tuple[int, int, int]] = []  # (class, utility level, voters)
+        for k, listed in enumerate(voters[j]):
+            counted = Counter(map(of, listed))
+            counted.pop(_GONE, None)
+            entries.extend((cl, k, w) for cl, w in counted.items())
+        need = costs[j] * da
+        sa = sum(a[cl] * w for cl, _k, w in entries)
+        if sa < need:
+            # Nobody can afford it now; it stays so while cost - S(t) > 0, i.e.
+            # (need - sa)/da - t * sc/dc > 0.
+            span.keep((need - sa) * dc, -sum(c[cl] * w for cl, _k, w in entries) * da)
             return None
-        entries = sorted(((cl, k, w) for (cl, k), w in agg.items()), key=lambda e: a[e[0]] / values[j][e[1]])
-        total = sum(values[j][k] * w for _cl, k, w in entries)
-        paid, used, split = Fraction(0), 0, len(entries)
+        lcm = math.lcm(*vals)
+        entries.sort(key=lambda e: a[e[0]] * (lcm // vals[e[1]]))  # budget per unit of utility
+        total = sum(vals[k] * w for _cl, k, w in entries)
+        paid, used, split = 0, 0, len(entries)
         for n, (cl, k, w) in enumerate(entries):
-            u = values[j][k]
+            u = vals[k]
             if a[cl] * (total - used) >= (need - paid) * u:
                 split = n
                 break
             paid += a[cl] * w
             used += u * w
         rest = total - used
-        rho0 = (need - paid) / rest
-        rho1 = -sum((c[cl] * w for cl, _k, w in entries[:split]), Fraction(0)) / rest
+        short = need - paid  # rho0 = short / (da * rest)
+        slope = -sum(c[cl] * w for cl, _k, w in entries[:split])  # rho1 = slope / (dc * rest)
+        return Fraction(short, da * rest), Fraction(slope, dc * rest), entries, split
+
+    def keep_payers(j: int, rho0: Fraction, rho1: Fraction, entries: list[tuple[int, int, int]], split: int) -> None:
+        """Who pays all they have and who pays rho*u stays so: then rho0 + rho1*t is j's price."""
+        vals = values[j]
+        # rho*u - budget: numerators over da * rho's denominators (constant), dc * ... (slope)
+        r0n, r0d, r1n, r1d = rho0.numerator, rho0.denominator, rho1.numerator, rho1.denominator
         for n, (cl, k, _w) in enumerate(entries):
-            u = values[j][k]
+            u = vals[k]
+            x = (r0n * u * da - a[cl] * r0d) * r1d * dc
+            y = (r1n * u * dc - c[cl] * r1d) * r0d * da
             if n < split:  # pays all it has: needs budget <= rho * u
-                span.keep(rho0 * u - a[cl], rho1 * u - c[cl])
+                span.keep(x, y)
             else:  # pays rho * u: needs budget >= rho * u
-                span.keep(a[cl] - rho0 * u, c[cl] - rho1 * u)
-        return rho0, rho1, entries, split
+                span.keep(-x, -y)
 
     live = set(candidates)
     try:
@@ -115,6 +151,11 @@ def stable_span(
             if winner not in prices:
                 raise _Unstable
             w0, w1, entries, split = prices[winner]
+            # The winner's price must follow its formula exactly (it sets everyone's budgets
+            # for the next round). Any other project's formula is only a lower bound on its
+            # price once its payers change (the price is the largest such formula over the
+            # sets of full payers), and a lower bound that stays above the winner's is enough.
+            keep_payers(winner, w0, w1, entries, split)
             for j, (r0, r1, _e, _s) in prices.items():
                 if j == winner:
                     continue
@@ -122,11 +163,21 @@ def stable_span(
                     raise _Unstable  # the replay disagrees with the run: trust neither
                 if r0 == w0 and r1 < w1:
                     raise _Unstable  # tied now, cheaper for any t > 0
-                span.keep(r0 - w0, r1 - w1)
+                _keep_difference(span, r0 - w0, r1 - w1)
+            # Widen the denominators so that rho0*u and rho1*u are integer numerators.
+            alive = set(cls)
+            alive.discard(_GONE)
+            new_da = da * w0.denominator // math.gcd(da, w0.denominator)
+            new_dc = dc * w1.denominator // math.gcd(dc, w1.denominator)
+            for cl in alive:
+                a[cl] *= new_da // da
+                c[cl] *= new_dc // dc
+            da, dc = new_da, new_dc
+            unit0, unit1 = w0.numerator * (da // w0.denominator), w1.numerator * (dc // w1.denominator)
             moves: dict[tuple[int, int], int] = {}
             for n, (cl, k, _w) in enumerate(entries):
                 u = values[winner][k]
-                left0, left1 = a[cl] - w0 * u, c[cl] - w1 * u
+                left0, left1 = a[cl] - unit0 * u, c[cl] - unit1 * u
                 if n < split or left0 == 0:
                     if n >= split and left1 != 0:
                         raise _Unstable  # exactly exhausted at t = 0 only
@@ -135,14 +186,14 @@ def stable_span(
                     moves[cl, k] = len(a)
                     a.append(left0)
                     c.append(left1)
-            for k, groups in enumerate(members[winner]):
-                for g in groups:
-                    if cls[g] != _GONE:
-                        cls[g] = moves[cls[g], k]
+            for k, listed in enumerate(members[winner]):
+                old = list(map(of, listed))
+                to = {cl: moves.get((cl, k), _GONE) for cl in dict.fromkeys(old)}
+                deque(map(cls.__setitem__, listed, map(to.__getitem__, old)), maxlen=0)
             live.discard(winner)
         for j in sorted(live):  # the run ended with every other project unaffordable
             if price(j) is not None:
                 raise _Unstable
     except _Unstable:
         return Fraction(0)
-    return span.bound
+    return span.bound()

@@ -733,37 +733,49 @@ def _plain_mes(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
     return _mes(prep, ut, Fraction(election.budget) / prep.n_voters)
 
 
-# Add1 steps are taken one by one at first (cheap where shares are a few hundred units, as in
-# the zloty files). Then the interval where the outcome cannot change is computed and skipped;
-# when that interval turns out short, plain steps resume for twice as long before the next try,
-# so elections where skipping does not pay (Wieliczka) stay as fast as the plain loop.
-PLAIN_STEPS = 16
+# Add1 steps that cannot change the outcome are skipped (`mes_stability.stable_span`); a span
+# shorter than SKIP_WORTH units skips no step. After a failed attempt plain +1 steps run for a
+# while, twice as long after each failure in a row, so elections where skipping never pays
+# (Wieliczka's zloty shares) stay about as fast as the plain loop; an attempt that skips resets
+# the wait (rupiah elections, where most attempts skip far; a wait that only grew made a
+# 3,000-voter rupiah ballot take tens of thousands of one-rupiah steps).
+SKIP_WORTH = 2
+FIRST_PAUSE = 1
 
 
 @dataclass(slots=True)
 class _Stepper:
     prep: _Prep
     ut: _Utilities
-    wait: int = PLAIN_STEPS  # plain steps before the next attempt to skip
-    pause: int = PLAIN_STEPS
+    wait: int = FIRST_PAUSE  # plain steps before the next attempt to skip
+    pause: int = FIRST_PAUSE  # the wait after the next failed attempt
 
     def next_share(self, share: Fraction, run: _MesRun) -> Fraction:
-        """The next share worth running after ``share`` (see `mes_stability`)."""
+        """The next share worth running MES at after ``share`` (see `mes_stability`)."""
         if self.wait > 0:
             self.wait -= 1
             return share + 1
+        funded = [i for i, _, _ in run.funded]
+        span = self._span(share, funded)
+        if span is None or span < SKIP_WORTH:
+            self.wait, self.pause = self.pause, 2 * self.pause
+            return share + 1
+        self.pause = FIRST_PAUSE
+        # Where the span ends, a replay that confirms the same purchases starts the next one
+        # without a MES run (same purchases: still within budget and not exhaustive).
+        while span is not None and span >= SKIP_WORTH:
+            share += math.ceil(span)
+            span = self._span(share, funded)
+        return share
+
+    def _span(self, share: Fraction, funded: list[int]) -> Fraction | None:
         prep, ut = self.prep, self.ut
-        span = stable_span(
-            costs=prep.costs, values=ut.values, members=ut.members, weights=ut.weights,
-            rank=prep.tie_rank, per_voter=share,
+        return stable_span(
+            costs=prep.costs, values=ut.values, members=ut.members, voters=ut.voters,
+            groups=len(ut.weights), rank=prep.tie_rank, per_voter=share,
             candidates=[i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0],
-            funded=[i for i, _, _ in run.funded], at_least=Fraction(2 * self.pause),
+            funded=funded, at_least=Fraction(SKIP_WORTH),
         )
-        jump = 1 if span is None or span <= 1 else math.ceil(span)
-        if jump < 2 * self.pause:  # skipping saved little: back off
-            self.pause *= 2
-            self.wait = self.pause
-        return share + jump
 
 
 def _add1_iterated(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
@@ -779,7 +791,7 @@ def _add1_iterated(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
     free = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] == 0]
     previous = _MesRun([], {}, free)  # pabutools' fallback: nothing bought, free ones kept
     previous_share: Fraction | None = None
-    stepper = _Stepper(prep, ut, wait=PLAIN_STEPS, pause=max(1, PLAIN_STEPS))
+    stepper = _Stepper(prep, ut, wait=FIRST_PAUSE, pause=FIRST_PAUSE)
     while True:
         run = _mes(prep, ut, per_voter)
         spent = _spent(prep, run)
@@ -804,7 +816,7 @@ def _add1_equalshares(election: Election, prep: _Prep, ut: _Utilities) -> _MesRu
     wanted = sum(1 for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0)
     share: Fraction | None = None  # the grid share `run` was computed at (budget/n is off-grid)
     per_voter = Fraction(math.floor(Fraction(election.budget) / prep.n_voters))
-    stepper = _Stepper(prep, ut, wait=PLAIN_STEPS, pause=max(1, PLAIN_STEPS))
+    stepper = _Stepper(prep, ut, wait=FIRST_PAUSE, pause=FIRST_PAUSE)
     while len(run.funded) < wanted:  # once everything is funded more money changes nothing
         following = per_voter + 1 if share is None else stepper.next_share(share, run)
         attempt = _mes(prep, ut, following)
