@@ -740,7 +740,7 @@ def _plain_mes(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
 # the wait (rupiah elections, where most attempts skip far; a wait that only grew made a
 # 3,000-voter rupiah ballot take tens of thousands of one-rupiah steps).
 SKIP_WORTH = 2
-FIRST_PAUSE = 1
+FIRST_PAUSE = 4
 
 
 @dataclass(slots=True)
