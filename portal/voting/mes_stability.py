@@ -4,13 +4,17 @@ Add1 completion (pabutools' ``voter_budget_increment=1``, equalshares.net's Add1
 with every share one currency unit higher until the outcome is exhaustive. With rupiah budgets
 a share is millions of units, so the plain loop needs millions of runs. But the outcome is
 piecewise constant in the extra amount ``t`` per voter: replaying one run with every budget
-written as an affine function ``a + c*t`` (exact Fractions) gives, round by round, the prices
-``rho(t) = rho0 + rho1*t`` and the inequalities that made each decision (who pays in full,
-who pays all they have, which project is cheapest per unit of utility, which ones nobody can
-afford). The smallest ``t`` at which one of them could flip bounds an interval ``[0, d)`` on
-which MES makes the same decisions, so every integer step inside it gives the same outcome
-and can be skipped without changing the result. The bound is conservative: when a decision
-sits exactly on a boundary it answers 0 and the caller takes a single +1 step.
+written as an affine function ``a + c*t`` (exact integers over shared denominators) gives,
+round by round, the prices ``rho(t) = rho0 + rho1*t`` and the inequalities that made each
+decision: who pays in full and who pays all they have for the project bought (its price must
+follow its formula, since it sets everyone's budgets for the next round), that every other
+project stays dearer, and which ones nobody can afford. For the other projects the formula of
+their current payers is enough: a project's price is the largest such formula over all sets
+of full payers, so that formula stays a lower bound after its payers change. The smallest
+``t`` at which an inequality could flip bounds an interval ``[0, d)`` on which MES buys the
+same projects in the same order, so every integer step inside it gives the same outcome and
+can be skipped without changing the result. The bound is conservative: when a decision sits
+exactly on a boundary it answers 0 and the caller takes a single +1 step.
 
 Stdlib only; indices and layouts are those of `portal.voting.tally` (projects by index,
 ballot groups with weights, per-project utility levels ``values[j][k]`` held by ``members[j][k]``).
