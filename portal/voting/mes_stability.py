@@ -10,7 +10,9 @@ decision: who pays in full and who pays all they have for the project bought (it
 follow its formula, since it sets everyone's budgets for the next round), that every other
 project stays dearer, and which ones nobody can afford. For the other projects the formula of
 their current payers is enough: a project's price is the largest such formula over all sets
-of full payers, so that formula stays a lower bound after its payers change. The smallest
+of full payers, so that formula stays a lower bound after its payers change; a project whose
+simpler bound, cost over the utility of supporters with money left, already lies above the
+winner's falling price needs no formula at all (most of them, most rounds). The smallest
 ``t`` at which an inequality could flip bounds an interval ``[0, d)`` on which MES buys the
 same projects in the same order, so every integer step inside it gives the same outcome and
 can be skipped without changing the result. The bound is conservative: when a decision sits
@@ -62,10 +64,6 @@ class _Span:
         return None if self.num is None else Fraction(self.num, self.den)
 
 
-def _keep_difference(span: _Span, f0: Fraction, f1: Fraction) -> None:
-    span.keep(f0.numerator * f1.denominator, f1.numerator * f0.denominator)
-
-
 def stable_span(
     *,
     costs: Sequence[int],
@@ -98,13 +96,20 @@ def stable_span(
     a, da = [share.numerator], share.denominator
     c, dc = [1], 1
 
-    def price(j: int) -> tuple[Fraction, Fraction, list[tuple[int, int, int]], int] | None:
-        vals = values[j]
-        entries: list[tuple[int, int, int]] = []  # (class, utility level, voters)
+    def supporters(j: int) -> list[tuple[int, int, int]]:
+        """(class, utility level, voters) of j's supporters who have something left."""
+        entries: list[tuple[int, int, int]] = []
         for k, listed in enumerate(voters[j]):
             counted = Counter(map(of, listed))
             counted.pop(_GONE, None)
             entries.extend((cl, k, w) for cl, w in counted.items())
+        return entries
+
+    def price(j: int, entries: list[tuple[int, int, int]]) -> tuple[int, int, int, int] | None:
+        """j's price ``rho0 + rho1*t`` as ``(short, slope, rest, split)``: ``rho0 = short /
+        (da*rest)`` and ``rho1 = slope / (dc*rest)``; ``entries[:split]`` pay all they have.
+        None (after keeping the condition that it stays so) when nobody can afford j."""
+        vals = values[j]
         need = costs[j] * da
         sa = sum(a[cl] * w for cl, _k, w in entries)
         if sa < need:
@@ -123,10 +128,21 @@ def stable_span(
                 break
             paid += a[cl] * w
             used += u * w
-        rest = total - used
-        short = need - paid  # rho0 = short / (da * rest)
-        slope = -sum(c[cl] * w for cl, _k, w in entries[:split])  # rho1 = slope / (dc * rest)
-        return Fraction(short, da * rest), Fraction(slope, dc * rest), entries, split
+        slope = -sum(c[cl] * w for cl, _k, w in entries[:split])
+        return need - paid, slope, total - used, split
+
+    def never_cheaper(j: int, entries: list[tuple[int, int, int]], w0: Fraction, w1: Fraction) -> bool:
+        """Whether j's price stays above the winner's for every t >= 0, known without pricing j.
+
+        Supporters pay at most ``rho * u`` each, so ``rho >= cost / U`` where U is the utility
+        of those with money left; nobody gains money as t grows within the span (the gone stay
+        gone), so the bound holds throughout. If the winner's price does not rise with t, a
+        bound above its price now keeps j dearer on the whole span."""
+        if w1 > 0:
+            return False
+        vals = values[j]
+        held = sum(vals[k] * w for _cl, k, w in entries)
+        return held > 0 and w0 * held < costs[j]
 
     def keep_payers(j: int, rho0: Fraction, rho1: Fraction, entries: list[tuple[int, int, int]], split: int) -> None:
         """Who pays all they have and who pays rho*u stays so: then rho0 + rho1*t is j's price."""
@@ -145,29 +161,39 @@ def stable_span(
     live = set(candidates)
     try:
         for winner in funded:
-            prices = {}
-            for j in sorted(live):
-                got = price(j)
-                if got is None:
-                    live.discard(j)
-                else:
-                    prices[j] = got
-            if winner not in prices:
+            if winner not in live:
                 raise _Unstable
-            w0, w1, entries, split = prices[winner]
+            w_entries = supporters(winner)
+            got = price(winner, w_entries)
+            if got is None:
+                raise _Unstable
+            w_short, w_slope, w_rest, split = got
+            w0, w1 = Fraction(w_short, da * w_rest), Fraction(w_slope, dc * w_rest)
             # The winner's price must follow its formula exactly (it sets everyone's budgets
             # for the next round). Any other project's formula is only a lower bound on its
             # price once its payers change (the price is the largest such formula over the
             # sets of full payers), and a lower bound that stays above the winner's is enough.
-            keep_payers(winner, w0, w1, entries, split)
-            for j, (r0, r1, _e, _s) in prices.items():
+            keep_payers(winner, w0, w1, w_entries, split)
+            for j in sorted(live):
                 if j == winner:
                     continue
-                if r0 < w0 or (r0 == w0 and rank[j] < rank[winner]):
+                entries = supporters(j)
+                if never_cheaper(j, entries, w0, w1):
+                    continue
+                got = price(j, entries)
+                if got is None:
+                    live.discard(j)
+                    continue
+                short, slope, rest = got[:3]
+                # rho_j - rho_w = x0 / (da*rest*w_rest) + t * x1 / (dc*rest*w_rest)
+                x0 = short * w_rest - w_short * rest
+                x1 = slope * w_rest - w_slope * rest
+                if x0 < 0 or (x0 == 0 and rank[j] < rank[winner]):
                     raise _Unstable  # the replay disagrees with the run: trust neither
-                if r0 == w0 and r1 < w1:
+                if x0 == 0 and x1 < 0:
                     raise _Unstable  # tied now, cheaper for any t > 0
-                _keep_difference(span, r0 - w0, r1 - w1)
+                span.keep(x0 * dc, x1 * da)
+            entries = w_entries
             # Widen the denominators so that rho0*u and rho1*u are integer numerators.
             alive = set(cls)
             alive.discard(_GONE)
@@ -196,7 +222,7 @@ def stable_span(
                 deque(map(cls.__setitem__, listed, map(to.__getitem__, old)), maxlen=0)
             live.discard(winner)
         for j in sorted(live):  # the run ended with every other project unaffordable
-            if price(j) is not None:
+            if price(j, supporters(j)) is not None:
                 raise _Unstable
     except _Unstable:
         return Fraction(0)
