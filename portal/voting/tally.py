@@ -1,6 +1,7 @@
 """Participatory-budgeting tally rules: which projects a round funds, and why.
 
-Pure: stdlib only, exact arithmetic (ints and `Fraction`), no I/O. Rule names follow the
+Pure: stdlib plus numpy (integer bookkeeping only: which budget class each voter is in), exact
+arithmetic for every amount (ints and `Fraction`), no I/O. Rule names follow the
 Pabulib ``rule`` vocabulary so an imported ``.pb`` file and a Warga round use the same words.
 Each rule is one public function ``(election, *, tie_break) -> TallyResult``; `RULES` maps
 names to them. Outcomes are identical to pabutools 1.2.3 (checked by property tests and by
@@ -63,6 +64,8 @@ from fractions import Fraction
 from itertools import accumulate, chain, repeat
 from operator import mul
 from typing import Protocol
+
+import numpy as np
 
 from portal.voting.mes_stability import stable_span
 
@@ -486,6 +489,9 @@ class _Utilities:
     voters: list[list[list[int]]]
     weights: list[int]
     total: list[int]  # per project: total utility
+    # The same two as numpy index arrays, for counting and moving budget classes at C speed.
+    member_ix: list[list[np.ndarray]]
+    weight_ix: list[list[np.ndarray]]  # the weight of each group in member_ix, as floats
 
 
 def _utilities(election: Election, prep: _Prep) -> _Utilities:
@@ -505,7 +511,7 @@ def _utilities(election: Election, prep: _Prep) -> _Utilities:
             if cost > 0 and prep.supporters[i] > 0:
                 values[i], members[i] = [cost], [voters[i]]
                 total[i] = cost * prep.supporters[i]
-        return _Utilities(values, members, _per_voter(members, weights), weights, total)
+        return _utilities_of(values, members, weights, total)
     for g, (w, idx, pts) in enumerate(prep.groups):
         for pos, i in enumerate(idx):
             u = pts[pos] if kind is VoteType.CUMULATIVE else length - pos
@@ -518,17 +524,36 @@ def _utilities(election: Election, prep: _Prep) -> _Utilities:
                 members[i].append([])
             members[i][k].append(g)
             total[i] += w * u
-    return _Utilities(values, members, _per_voter(members, weights), weights, total)
+    return _utilities_of(values, members, weights, total)
 
 
-def _per_voter(members: list[list[list[int]]], weights: list[int]) -> list[list[list[int]]]:
-    return [
+def _utilities_of(
+    values: list[list[int]], members: list[list[list[int]]], weights: list[int], total: list[int]
+) -> _Utilities:
+    voters = [
         [list(chain.from_iterable(map(repeat, grp, map(weights.__getitem__, grp)))) for grp in per_k]
         for per_k in members
     ]
 
+    member_ix = [[np.asarray(grp, dtype=np.intp) for grp in per_k] for per_k in members]
+    weight = np.asarray(weights, dtype=np.float64)
+    weight_ix = [[weight[grp] for grp in per_k] for per_k in member_ix]
+    return _Utilities(values, members, voters, weights, total, member_ix, weight_ix)
 
-_EXHAUSTED = -1  # the budget class of voters with nothing left; never counted
+
+_EXHAUSTED = 0  # the budget class of voters with nothing left; never counted
+
+
+def _class_counts(cls: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> dict[int, int]:
+    """Budget class -> how many voters of ``groups`` are in it (the exhausted class left out).
+
+    Weights are whole numbers below 2**53, so their float sums are exact."""
+    if not len(groups):
+        return {}
+    per = np.bincount(cls[groups], weights=weights)
+    per[_EXHAUSTED] = 0
+    found = np.flatnonzero(per)
+    return dict(zip(found.tolist(), per[found].astype(np.int64).tolist()))
 
 
 @dataclass(slots=True)
@@ -539,7 +564,7 @@ class _MesRun:
 
 
 def _price(
-    need: int, den: int, vals: list[int], count: list[Counter[int]], num: list[int]
+    need: int, den: int, vals: list[int], count: list[dict[int, int]], num: list[int]
 ) -> tuple[Fraction | None, int]:
     """The lowest rho at which supporters, each paying ``min(budget, rho * u)``, raise ``need``.
 
@@ -552,7 +577,6 @@ def _price(
     """
     if len(vals) == 1:  # one utility (approval): compare budgets directly
         counted = count[0]
-        counted.pop(_EXHAUSTED, None)
         if not counted:
             return None, 0
         order = sorted(counted, key=num.__getitem__)
@@ -571,7 +595,6 @@ def _price(
     entries: list[tuple[int, int, int, int]] = []
     for k, u in enumerate(vals):
         counted = count[k]
-        counted.pop(_EXHAUSTED, None)
         buds = list(map(num.__getitem__, counted))
         keys = buds if len(vals) == 1 else list(map(mul, buds, repeat(lcm // u)))
         entries.extend(zip(keys, buds, repeat(u), counted.values()))
@@ -597,18 +620,16 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
     """One run of MES with every voter starting at ``per_voter``.
 
     Voters whose budgets are equal share a budget class; pricing a project needs only the
-    histogram of its supporters' classes (counted at C speed with `Counter`), so its cost is
-    the number of distinct budgets, not of supporters. Budgets are integer numerators over
-    one shared denominator ``den``, rescaled when a price needs it, so every comparison is
-    exact and cheap. Prices only rise as budgets shrink, so last round's price is a lower
-    bound and projects are re-priced lazily in that order, as pabutools does.
+    histogram of its supporters' classes (numpy counts the class array at C speed), so its cost
+    in Python is the number of distinct budgets, not of supporters. Budgets are integer
+    numerators over one shared denominator ``den``, rescaled when a price needs it, so every
+    comparison is exact and cheap. Prices only rise as budgets shrink, so last round's price is
+    a lower bound and projects are re-priced lazily in that order, as pabutools does.
     """
     costs, values = prep.costs, ut.values
     den = per_voter.denominator
-    num = [per_voter.numerator]
-    zero = _EXHAUSTED
-    cls = [0] * len(prep.groups)
-    of = cls.__getitem__
+    num = [0, per_voter.numerator]  # class 0 is _EXHAUSTED; everyone starts in class 1
+    cls = np.ones(len(prep.groups), dtype=np.intp)  # ballot group -> budget class
     stale: dict[int, Fraction] = {}
     # Floats only order the work (float() is monotone); decisions compare exact Fractions.
     rough: dict[int, float] = {}
@@ -633,7 +654,10 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
                 break  # every later project is dearer, even counted exactly
             if best is not None and stale[i] > best:
                 continue
-            count = [Counter(map(of, voters)) for voters in ut.voters[i]]
+            count = [
+                _class_counts(cls, groups, weights)
+                for groups, weights in zip(ut.member_ix[i], ut.weight_ix[i])
+            ]
             rho, avail = _price(costs[i] * den, den, values[i], count, num)
             if rho is None:
                 run.dropped[i] = (rnd, Fraction(avail, den))
@@ -652,28 +676,22 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
         if new_den != den:
             # Only the classes someone is still in are read again; the others keep stale values.
             scale = new_den // den
-            for c in set(cls):
-                if c != zero:
-                    num[c] *= scale
+            for c in np.flatnonzero(np.bincount(cls)).tolist():
+                num[c] *= scale
             den = new_den
         unit = big * (den // small)
-        for k, groups in enumerate(ut.members[best_i]):
-            # Everyone in a class pays the same: each class moves to one new class. Only the
-            # distinct classes are visited in Python; reading and rewriting every supporter's
-            # class runs at C speed (map over the list's own accessors).
+        for k, groups in enumerate(ut.member_ix[best_i]):
+            # Everyone in a class pays the same, so each class the supporters are in moves to
+            # one new class: Python visits only the distinct classes, numpy moves the groups.
             pay = unit * values[best_i][k]
-            old = list(map(of, groups))
-            moves: dict[int, int] = {zero: zero}
-            for c in dict.fromkeys(old):
-                if c == zero:
-                    continue
+            now = cls[groups]
+            to = np.zeros(len(num), dtype=np.intp)  # old class -> new; 0 stays _EXHAUSTED
+            for c in np.flatnonzero(np.bincount(now)).tolist():
                 bud = num[c]
-                if bud <= pay:
-                    moves[c] = zero
-                else:
-                    moves[c] = len(num)
+                if bud > pay:
+                    to[c] = len(num)
                     num.append(bud - pay)
-            deque(map(cls.__setitem__, groups, map(moves.__getitem__, old)), maxlen=0)
+            cls[groups] = to[now]
     return run
 
 
