@@ -552,7 +552,7 @@ def _class_counts(cls: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> d
         return {}
     per = np.bincount(cls[groups], weights=weights)
     per[_EXHAUSTED] = 0
-    found = np.flatnonzero(per)
+    found = per.nonzero()[0]
     return dict(zip(found.tolist(), per[found].astype(np.int64).tolist()))
 
 
@@ -676,7 +676,7 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
         if new_den != den:
             # Only the classes someone is still in are read again; the others keep stale values.
             scale = new_den // den
-            for c in np.flatnonzero(np.bincount(cls)).tolist():
+            for c in np.bincount(cls).nonzero()[0].tolist():
                 num[c] *= scale
             den = new_den
         unit = big * (den // small)
@@ -686,7 +686,7 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
             pay = unit * values[best_i][k]
             now = cls[groups]
             to = np.zeros(len(num), dtype=np.intp)  # old class -> new; 0 stays _EXHAUSTED
-            for c in np.flatnonzero(np.bincount(now)).tolist():
+            for c in np.bincount(now).nonzero()[0].tolist():
                 bud = num[c]
                 if bud > pay:
                     to[c] = len(num)
