@@ -13,11 +13,13 @@ from portal.core.timeutil import JAKARTA
 
 
 def rupiah(amount: int | None, lang: str = "id") -> str:
-    """Rp 1.250.000 — Indonesian grouping whatever the UI language, as residents read prices."""
+    """Rp 1.250.000 — Indonesian grouping whatever the UI language, as residents read prices.
+
+    A no-break space joins "Rp" to its number, so a narrow phone never puts them on two lines."""
     if amount is None:
         return ""
     sign = "-" if amount < 0 else ""
-    return f"{sign}Rp {_grouped(abs(amount))}"
+    return f"{sign}Rp\u00a0{_grouped(abs(amount))}"
 
 
 @lru_cache(maxsize=8192)

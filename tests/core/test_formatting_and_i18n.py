@@ -14,11 +14,12 @@ from portal.formatting import jakarta_date, jakarta_datetime, rupiah
 @pytest.mark.parametrize(
     ("amount", "expected"),
     [
-        (1_250_000, "Rp 1.250.000"),  # Indonesian grouping with dots
-        (0, "Rp 0"),
-        (999, "Rp 999"),
-        (-5_000, "-Rp 5.000"),
-        (12_345_678_901, "Rp 12.345.678.901"),  # city budgets run into the billions
+        # Indonesian grouping with dots; a no-break space keeps "Rp" on its number's line
+        (1_250_000, "Rp\u00a01.250.000"),
+        (0, "Rp\u00a00"),
+        (999, "Rp\u00a0999"),
+        (-5_000, "-Rp\u00a05.000"),
+        (12_345_678_901, "Rp\u00a012.345.678.901"),  # city budgets run into the billions
     ],
 )
 def test_rupiah(amount: int, expected: str) -> None:

@@ -52,7 +52,7 @@ async def test_council_registers_a_programme_with_its_template(client: httpx.Asy
     page = await client.get(f"/programmes/{p.id}")
     assert page.status_code == 200
     for text in ("Co-delivery", "Sejuta lubang biopori.", "Pelatihan kader per RW.", "genangan berkurang",
-                 "Rp 150.000.000", "0 of 6 principles"):
+                 "Rp\u00a0150.000.000", "0 of 6 principles"):
         assert text in page.text
     second = await create(client, name="LAPOR!")
     assert second.status_code == 303

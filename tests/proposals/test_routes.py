@@ -157,7 +157,7 @@ async def test_officer_cannot_answer_another_agencys_item_and_sees_own_inbox(cli
                         {"kind": "feasible", "text": "Layak, kami anggarkan tahun depan.", "cost": "45.000.000"})
     assert r.status_code == 303
     page = await client.get(f"/proposals/{proposal_id}")
-    assert "Rp 45.000.000" in page.text and "Eligible for participatory budget" in page.text
+    assert "Rp\u00a045.000.000" in page.text and "Eligible for participatory budget" in page.text
 
 
 async def test_resident_cannot_use_moderation(client, app) -> None:  # type: ignore[no-untyped-def]

@@ -118,22 +118,22 @@ async def test_results_page_explains_the_reserve_in_english_and_indonesian(clien
     page = await client.get(f"/budgets/{cycle_id}/results")
     assert page.status_code == 200
     for text in (
-        "Funded from the city reserve: Rp 400 was left, 83.3 % of its cost Rp 480 (the rule allows at least "
-        "80 %); the reserve paid the other Rp 80.",
+        "Funded from the city reserve: Rp\u00a0400 was left, 83.3 % of its cost Rp\u00a0480 (the rule allows at least "
+        "80 %); the reserve paid the other Rp\u00a080.",
         "Not considered: the list stopped at “Lampu jalan”.",
-        "Budget Rp 1.000 · used Rp 1.000 · 3 ballots",  # 600 + the 400 left, put into Lampu jalan
-        "Paid from the city reserve on top of the budget: Rp 80",
-        "+ Rp 80 from the city reserve",
+        "Budget Rp\u00a01.000 · used Rp\u00a01.000 · 3 ballots",  # 600 + the 400 left, put into Lampu jalan
+        "Paid from the city reserve on top of the budget: Rp\u00a080",
+        "+ Rp\u00a080 from the city reserve",
     ):
         assert text in page.text, text
     client.cookies.set("lang", "id")
     page = await client.get(f"/budgets/{cycle_id}/results")
     assert page.status_code == 200
     for text in (
-        "Didanai dari dana cadangan kota: tersisa Rp 400, yaitu 83,3 % dari biayanya Rp 480 (aturan ini "
-        "membolehkan paling sedikit 80 %); dana cadangan membayar sisanya, Rp 80.",
+        "Didanai dari dana cadangan kota: tersisa Rp\u00a0400, yaitu 83,3 % dari biayanya Rp\u00a0480 (aturan ini "
+        "membolehkan paling sedikit 80 %); dana cadangan membayar sisanya, Rp\u00a080.",
         "Tidak dipertimbangkan: daftar berhenti pada “Lampu jalan”.",
-        "Dibayar dari dana cadangan kota di luar anggaran: Rp 80",
+        "Dibayar dari dana cadangan kota di luar anggaran: Rp\u00a080",
     ):
         assert text in page.text, text
 
