@@ -29,6 +29,7 @@ PURE_MODULES = [
     "portal/voting/domain.py",
     "portal/voting/ballot_rules.py",
     "portal/voting/mes_stability.py",
+    "portal/voting/budget_classes.py",
     "portal/notifications/domain.py",
     "portal/council/domain.py",
     "portal/programmes/domain.py",

@@ -18,18 +18,23 @@ same projects in the same order, so every integer step inside it gives the same 
 can be skipped without changing the result. The bound is conservative: when a decision sits
 exactly on a boundary it answers 0 and the caller takes a single +1 step.
 
-Stdlib only; indices and layouts are those of `portal.voting.tally` (projects by index,
-ballot groups with weights, per-project utility levels ``values[j][k]`` held by ``members[j][k]``).
+Indices and layouts are those of `portal.voting.tally` (projects by index, ballot groups with
+weights, per-project utility levels ``values[j][k]`` held by the groups ``members[j][k]``); budget
+classes are counted and moved by `portal.voting.budget_classes`.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter, deque
 from collections.abc import Sequence
 from fractions import Fraction
+from itertools import repeat
 
-_GONE = -1  # the class of voters with nothing left
+import numpy as np
+
+import portal.voting.budget_classes as classes
+
+_GONE = classes.EXHAUSTED  # the class of voters with nothing left
 
 
 class _Unstable(Exception):
@@ -68,8 +73,8 @@ def stable_span(
     *,
     costs: Sequence[int],
     values: Sequence[Sequence[int]],
-    members: Sequence[Sequence[Sequence[int]]],
-    voters: Sequence[Sequence[Sequence[int]]],
+    members: Sequence[Sequence[np.ndarray]],
+    weights: Sequence[Sequence[np.ndarray]],
     groups: int,
     rank: Sequence[int],
     per_voter: Fraction,
@@ -80,9 +85,9 @@ def stable_span(
     """``d`` such that MES with shares ``per_voter + t``, ``0 <= t < d``, funds ``funded`` in
     that order (``None``: no limit was found). ``candidates`` are the projects MES considers
     (supported, not free); ``funded`` is the order the run at ``per_voter`` bought them in.
-    ``members[j][k]`` lists the ballot groups with utility ``values[j][k]`` for project j and
-    ``voters[j][k]`` the same with each group repeated by its weight (one entry per voter);
-    ``groups`` is the number of ballot groups.
+    ``members[j][k]`` holds the ballot groups with utility ``values[j][k]`` for project j and
+    ``weights[j][k]`` their weights (as `budget_classes` wants them); ``groups`` is the number
+    of ballot groups.
     As soon as the bound drops below ``at_least`` the replay stops and answers 0: the caller
     would not skip that little anyway, and most of the cost is in finishing the replay.
 
@@ -90,18 +95,15 @@ def stable_span(
     constant parts, ``dc`` for the slopes), widened when a price needs it, as in the tally's MES
     run: exact, without a Fraction per voter class and condition."""
     span = _Span(Fraction(at_least))
-    cls = [0] * groups
-    of = cls.__getitem__
+    cls = np.ones(groups, dtype=np.intp)  # ballot group -> class; everyone starts in class 1
     share = Fraction(per_voter)
-    a, da = [share.numerator], share.denominator
-    c, dc = [1], 1
+    a, da = [0, share.numerator], share.denominator
+    c, dc = [0, 1], 1
 
     def supporters(j: int) -> list[tuple[int, int, int]]:
         """(class, utility level, voters) of j's supporters who have something left."""
         entries: list[tuple[int, int, int]] = []
-        for k, listed in enumerate(voters[j]):
-            counted = Counter(map(of, listed))
-            counted.pop(_GONE, None)
+        for k, counted in enumerate(map(classes.counts, repeat(cls), members[j], weights[j])):
             entries.extend((cl, k, w) for cl, w in counted.items())
         return entries
 
@@ -195,8 +197,7 @@ def stable_span(
                 span.keep(x0 * dc, x1 * da)
             entries = w_entries
             # Widen the denominators so that rho0*u and rho1*u are integer numerators.
-            alive = set(cls)
-            alive.discard(_GONE)
+            alive = classes.present(cls)
             new_da = da * w0.denominator // math.gcd(da, w0.denominator)
             new_dc = dc * w1.denominator // math.gcd(dc, w1.denominator)
             for cl in alive:
@@ -217,9 +218,7 @@ def stable_span(
                     a.append(left0)
                     c.append(left1)
             for k, listed in enumerate(members[winner]):
-                old = list(map(of, listed))
-                to = {cl: moves.get((cl, k), _GONE) for cl in dict.fromkeys(old)}
-                deque(map(cls.__setitem__, listed, map(to.__getitem__, old)), maxlen=0)
+                classes.move(cls, listed, len(a), lambda cl, k=k: moves.get((cl, k), _GONE))
             live.discard(winner)
         for j in sorted(live):  # the run ended with every other project unaffordable
             if price(j, supporters(j)) is not None:

@@ -67,6 +67,7 @@ from typing import Protocol
 
 import numpy as np
 
+import portal.voting.budget_classes as classes
 from portal.voting.mes_stability import stable_span
 
 Number = int | Fraction
@@ -483,15 +484,9 @@ class _Utilities:
     """Who values what: ``values[j][k]`` is the k-th distinct utility project j gives."""
 
     values: list[list[int]]
-    members: list[list[list[int]]]  # project -> k -> ballot groups with that utility
-    # The same, each group repeated `weight` times: one voter per entry, so a Counter over it
-    # weighs the groups at C speed.
-    voters: list[list[list[int]]]
-    weights: list[int]
+    members: list[list[np.ndarray]]  # project -> k -> ballot groups with that utility
+    weights: list[list[np.ndarray]]  # the same groups' weights (see `budget_classes`)
     total: list[int]  # per project: total utility
-    # The same two as numpy index arrays, for counting and moving budget classes at C speed.
-    member_ix: list[list[np.ndarray]]
-    weight_ix: list[list[np.ndarray]]  # the weight of each group in member_ix, as floats
 
 
 def _utilities(election: Election, prep: _Prep) -> _Utilities:
@@ -530,30 +525,12 @@ def _utilities(election: Election, prep: _Prep) -> _Utilities:
 def _utilities_of(
     values: list[list[int]], members: list[list[list[int]]], weights: list[int], total: list[int]
 ) -> _Utilities:
-    voters = [
-        [list(chain.from_iterable(map(repeat, grp, map(weights.__getitem__, grp)))) for grp in per_k]
-        for per_k in members
-    ]
-
-    member_ix = [[np.asarray(grp, dtype=np.intp) for grp in per_k] for per_k in members]
-    weight = np.asarray(weights, dtype=np.float64)
-    weight_ix = [[weight[grp] for grp in per_k] for per_k in member_ix]
-    return _Utilities(values, members, voters, weights, total, member_ix, weight_ix)
-
-
-_EXHAUSTED = 0  # the budget class of voters with nothing left; never counted
-
-
-def _class_counts(cls: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> dict[int, int]:
-    """Budget class -> how many voters of ``groups`` are in it (the exhausted class left out).
-
-    Weights are whole numbers below 2**53, so their float sums are exact."""
-    if not len(groups):
-        return {}
-    per = np.bincount(cls[groups], weights=weights)
-    per[_EXHAUSTED] = 0
-    found = per.nonzero()[0]
-    return dict(zip(found.tolist(), per[found].astype(np.int64).tolist()))
+    return _Utilities(
+        values,
+        [[np.asarray(grp, dtype=np.intp) for grp in per_k] for per_k in members],
+        [[classes.weights_of(weights, grp) for grp in per_k] for per_k in members],
+        total,
+    )
 
 
 @dataclass(slots=True)
@@ -628,7 +605,7 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
     """
     costs, values = prep.costs, ut.values
     den = per_voter.denominator
-    num = [0, per_voter.numerator]  # class 0 is _EXHAUSTED; everyone starts in class 1
+    num = [0, per_voter.numerator]  # class 0 is classes.EXHAUSTED; everyone starts in class 1
     cls = np.ones(len(prep.groups), dtype=np.intp)  # ballot group -> budget class
     stale: dict[int, Fraction] = {}
     # Floats only order the work (float() is monotone); decisions compare exact Fractions.
@@ -654,10 +631,7 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
                 break  # every later project is dearer, even counted exactly
             if best is not None and stale[i] > best:
                 continue
-            count = [
-                _class_counts(cls, groups, weights)
-                for groups, weights in zip(ut.member_ix[i], ut.weight_ix[i])
-            ]
+            count = list(map(classes.counts, repeat(cls), ut.members[i], ut.weights[i]))
             rho, avail = _price(costs[i] * den, den, values[i], count, num)
             if rho is None:
                 run.dropped[i] = (rnd, Fraction(avail, den))
@@ -676,22 +650,23 @@ def _mes(prep: _Prep, ut: _Utilities, per_voter: Fraction) -> _MesRun:
         if new_den != den:
             # Only the classes someone is still in are read again; the others keep stale values.
             scale = new_den // den
-            for c in np.bincount(cls).nonzero()[0].tolist():
+            for c in classes.present(cls):
                 num[c] *= scale
             den = new_den
         unit = big * (den // small)
-        for k, groups in enumerate(ut.member_ix[best_i]):
+        for k, groups in enumerate(ut.members[best_i]):
             # Everyone in a class pays the same, so each class the supporters are in moves to
-            # one new class: Python visits only the distinct classes, numpy moves the groups.
+            # one new class (or to the exhausted), found once per class.
             pay = unit * values[best_i][k]
-            now = cls[groups]
-            to = np.zeros(len(num), dtype=np.intp)  # old class -> new; 0 stays _EXHAUSTED
-            for c in np.bincount(now).nonzero()[0].tolist():
+
+            def after(c: int, pay: int = pay) -> int:
                 bud = num[c]
-                if bud > pay:
-                    to[c] = len(num)
-                    num.append(bud - pay)
-            cls[groups] = to[now]
+                if bud <= pay:  # also the exhausted class: 0 <= pay
+                    return classes.EXHAUSTED
+                num.append(bud - pay)
+                return len(num) - 1
+
+            classes.move(cls, groups, len(num), after)
     return run
 
 
@@ -789,8 +764,8 @@ class _Stepper:
     def _span(self, share: Fraction, funded: list[int]) -> Fraction | None:
         prep, ut = self.prep, self.ut
         return stable_span(
-            costs=prep.costs, values=ut.values, members=ut.members, voters=ut.voters,
-            groups=len(ut.weights), rank=prep.tie_rank, per_voter=share,
+            costs=prep.costs, values=ut.values, members=ut.members, weights=ut.weights,
+            groups=len(prep.groups), rank=prep.tie_rank, per_voter=share,
             candidates=[i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0],
             funded=funded, at_least=Fraction(SKIP_WORTH),
         )
