@@ -1,7 +1,7 @@
 """Participatory-budgeting tally rules: which projects a round funds, and why.
 
-Pure: stdlib plus numpy (integer bookkeeping only: which budget class each voter is in), exact
-arithmetic for every amount (ints and `Fraction`), no I/O. Rule names follow the
+Pure: stdlib plus numpy for the bookkeeping of which budget class each voter is in
+(`budget_classes`); every amount is exact (ints and `Fraction`); no I/O. Rule names follow the
 Pabulib ``rule`` vocabulary so an imported ``.pb`` file and a Warga round use the same words.
 Each rule is one public function ``(election, *, tie_break) -> TallyResult``; `RULES` maps
 names to them. Outcomes are identical to pabutools 1.2.3 (checked by property tests and by
