@@ -17,9 +17,10 @@ import numpy as np
 EXHAUSTED = 0  # the class of voters with nothing left; never counted, never moved
 
 
-def weights_of(weights: list[int], groups: list[int]) -> np.ndarray:
-    """The weights of ``groups`` as floats: whole numbers below 2**53, so their sums are exact."""
-    return np.asarray(weights, dtype=np.float64)[np.asarray(groups, dtype=np.intp)]
+def group_weights(weights: list[int]) -> np.ndarray:
+    """Ballot-group weights as floats for `counts`: whole numbers below 2**53 (voters), so
+    every sum of them is exact."""
+    return np.asarray(weights, dtype=np.float64)
 
 
 def counts(cls: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> dict[int, int]:

@@ -525,12 +525,9 @@ def _utilities(election: Election, prep: _Prep) -> _Utilities:
 def _utilities_of(
     values: list[list[int]], members: list[list[list[int]]], weights: list[int], total: list[int]
 ) -> _Utilities:
-    return _Utilities(
-        values,
-        [[np.asarray(grp, dtype=np.intp) for grp in per_k] for per_k in members],
-        [[classes.weights_of(weights, grp) for grp in per_k] for per_k in members],
-        total,
-    )
+    groups = [[np.asarray(grp, dtype=np.intp) for grp in per_k] for per_k in members]
+    weight = classes.group_weights(weights)
+    return _Utilities(values, groups, [[weight[grp] for grp in per_k] for per_k in groups], total)
 
 
 @dataclass(slots=True)
