@@ -202,6 +202,12 @@ async def test_comment_and_flag_forms(client, app) -> None:  # type: ignore[no-u
     assert r.status_code == 303
     text = (await client.get(page)).text
     assert "&lt;i&gt;Setuju&lt;/i&gt; sekali" in text
+    # The flag button is a verb ("Kirim laporan"), not the noun "Laporan" of a panel's report.
+    assert '>Send report</button>' in text
+    client.cookies.set("lang", "id")
+    text = (await client.get(page)).text
+    assert '>Kirim laporan</button>' in text and '>Laporan</button>' not in text
+    client.cookies.set("lang", "en")
     r = await post_form(client, page, f"{page}/flag", {"reason": "Duplikat usulan lain"})
     assert r.status_code == 303
 
