@@ -34,8 +34,6 @@ import numpy as np
 
 import portal.voting.budget_classes as classes
 
-_GONE = classes.EXHAUSTED  # the class of voters with nothing left
-
 
 class _Unstable(Exception):
     """A decision sits on a boundary: no positive interval is certain."""
@@ -195,7 +193,6 @@ def stable_span(
                 if x0 == 0 and x1 < 0:
                     raise _Unstable  # tied now, cheaper for any t > 0
                 span.keep(x0 * dc, x1 * da)
-            entries = w_entries
             # Widen the denominators so that rho0*u and rho1*u are integer numerators.
             alive = classes.present(cls)
             new_da = da * w0.denominator // math.gcd(da, w0.denominator)
@@ -206,19 +203,19 @@ def stable_span(
             da, dc = new_da, new_dc
             unit0, unit1 = w0.numerator * (da // w0.denominator), w1.numerator * (dc // w1.denominator)
             moves: dict[tuple[int, int], int] = {}
-            for n, (cl, k, _w) in enumerate(entries):
+            for n, (cl, k, _w) in enumerate(w_entries):
                 u = values[winner][k]
                 left0, left1 = a[cl] - unit0 * u, c[cl] - unit1 * u
                 if n < split or left0 == 0:
                     if n >= split and left1 != 0:
                         raise _Unstable  # exactly exhausted at t = 0 only
-                    moves[cl, k] = _GONE
+                    moves[cl, k] = classes.EXHAUSTED
                 else:
                     moves[cl, k] = len(a)
                     a.append(left0)
                     c.append(left1)
             for k, listed in enumerate(members[winner]):
-                classes.move(cls, listed, len(a), lambda cl, k=k: moves.get((cl, k), _GONE))
+                classes.move(cls, listed, len(a), lambda cl, k=k: moves.get((cl, k), classes.EXHAUSTED))
             live.discard(winner)
         for j in sorted(live):  # the run ended with every other project unaffordable
             if price(j, supporters(j)) is not None:
