@@ -30,6 +30,7 @@ PURE_MODULES = [
     "portal/voting/ballot_rules.py",
     "portal/voting/mes_stability.py",
     "portal/voting/budget_classes.py",
+    "portal/voting/mes_intervals.py",
     "portal/notifications/domain.py",
     "portal/council/domain.py",
     "portal/programmes/domain.py",
@@ -37,8 +38,9 @@ PURE_MODULES = [
     "portal/opendata/fields.py",
 ]
 # Third-party libraries a pure module may use: they do no I/O and hold no state (holidays'
-# calendars; numpy counts and moves the tally's integer budget classes at C speed).
-PURE_ALLOWED_THIRD_PARTY = {"holidays", "numpy"}
+# calendars; numpy counts and moves the tally's integer budget classes at C speed; numba
+# compiles the float-interval MES run that Add1 tries first).
+PURE_ALLOWED_THIRD_PARTY = {"holidays", "numpy", "numba"}
 WEB_AND_ORM = ("starlette", "tortoise", "jinja2", "httpx", "uvicorn")
 
 

@@ -1,7 +1,9 @@
 """Participatory-budgeting tally rules: which projects a round funds, and why.
 
 Pure: stdlib plus numpy for the bookkeeping of which budget class each voter is in
-(`budget_classes`); every amount is exact (ints and `Fraction`); no I/O. Rule names follow the
+(`budget_classes`); every amount is exact (ints and `Fraction`); no I/O. Add1 first asks a
+compiled MES run in float intervals (`mes_intervals`, numba) what each share funds; it answers
+only what its intervals settle, and the exact run decides the rest and explains the outcome. Rule names follow the
 Pabulib ``rule`` vocabulary so an imported ``.pb`` file and a Warga round use the same words.
 Each rule is one public function ``(election, *, tie_break) -> TallyResult``; `RULES` maps
 names to them. Outcomes are identical to pabutools 1.2.3 (checked by property tests and by
@@ -63,12 +65,15 @@ from enum import StrEnum
 from fractions import Fraction
 from itertools import accumulate, chain, repeat
 from operator import mul
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 import portal.voting.budget_classes as classes
 from portal.voting.mes_stability import stable_span
+
+if TYPE_CHECKING:
+    from portal.voting.mes_intervals import IntervalMes
 
 Number = int | Fraction
 RESERVE_PCT = 80  # greedy-custom's default reserve share: Poznań's 80 %
@@ -724,36 +729,49 @@ def _plain_mes(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
 
 
 # Add1 steps that cannot change the outcome are skipped (`mes_stability.stable_span`); a span
-# shorter than SKIP_WORTH units skips no step. After a failed attempt plain +1 steps run for a
+# shorter than `skip_worth` units skips no step. After a failed attempt plain +1 steps run for a
 # while, twice as long after each failure in a row, so elections where skipping never pays
 # (Wieliczka's zloty shares) stay about as fast as the plain loop; an attempt that skips resets
 # the wait (rupiah elections, where most attempts skip far; a wait that only grew made a
-# 3,000-voter rupiah ballot take tens of thousands of one-rupiah steps).
+# 3,000-voter rupiah ballot take tens of thousands of one-rupiah steps). A replay costs about
+# one exact MES run, but 20 to 60 compiled ones (`mes_intervals`), so with those it must skip
+# further to pay for itself.
 SKIP_WORTH = 2
 FIRST_PAUSE = 4
+SKIP_WORTH_COMPILED = 32
+FIRST_PAUSE_COMPILED = 32
 
 
 @dataclass(slots=True)
 class _Stepper:
     prep: _Prep
     ut: _Utilities
-    wait: int = FIRST_PAUSE  # plain steps before the next attempt to skip
-    pause: int = FIRST_PAUSE  # the wait after the next failed attempt
+    skip_worth: int
+    first_pause: int
+    wait: int = 0  # plain steps before the next attempt to skip
+    pause: int = 0  # the wait after the next failed attempt
 
-    def next_share(self, share: Fraction, run: _MesRun) -> Fraction:
+    @classmethod
+    def for_runs(cls, prep: _Prep, ut: _Utilities, runs: _Add1Runs) -> _Stepper:
+        if runs.compiled is None:
+            worth, pause = SKIP_WORTH, FIRST_PAUSE
+        else:
+            worth, pause = SKIP_WORTH_COMPILED, FIRST_PAUSE_COMPILED
+        return cls(prep, ut, worth, pause, wait=pause, pause=pause)
+
+    def next_share(self, share: Fraction, funded: list[int]) -> Fraction:
         """The next share worth running MES at after ``share`` (see `mes_stability`)."""
         if self.wait > 0:
             self.wait -= 1
             return share + 1
-        funded = [i for i, _, _ in run.funded]
         span = self._span(share, funded)
-        if span is None or span < SKIP_WORTH:
+        if span is None or span < self.skip_worth:
             self.wait, self.pause = self.pause, 2 * self.pause
             return share + 1
-        self.pause = FIRST_PAUSE
+        self.pause = self.first_pause
         # Where the span ends, a replay that confirms the same purchases starts the next one
         # without a MES run (same purchases: still within budget and not exhaustive).
-        while span is not None and span >= SKIP_WORTH:
+        while span is not None and span >= self.skip_worth:
             share += math.ceil(span)
             span = self._span(share, funded)
         return share
@@ -764,37 +782,66 @@ class _Stepper:
             costs=prep.costs, values=ut.values, members=ut.members, weights=ut.weights,
             groups=len(prep.groups), rank=prep.tie_rank, per_voter=share,
             candidates=[i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0],
-            funded=funded, at_least=Fraction(SKIP_WORTH),
+            funded=funded, at_least=Fraction(self.skip_worth),
         )
+
+
+@dataclass(slots=True)
+class _Add1Runs:
+    """What MES funds, in order, at each share Add1 tries: a compiled run in float intervals
+    (`mes_intervals`) where the ballots allow it and its floats settle every decision, the
+    exact run otherwise. Only the purchases are needed until the last share, which the caller
+    runs exactly for its explanations."""
+
+    prep: _Prep
+    ut: _Utilities
+    compiled: IntervalMes | None  # None where the ballots are not approvals
+
+    @classmethod
+    def of(cls, election: Election, prep: _Prep, ut: _Utilities) -> _Add1Runs:
+        if election.vote_type not in (VoteType.APPROVAL, VoteType.CHOOSE_1):
+            return cls(prep, ut, None)
+        # Imported here: numba takes most of a second to import and only Add1 uses it.
+        from portal.voting.mes_intervals import IntervalMes
+
+        none = np.zeros(0, dtype=np.intp)
+        supporters = [per_k[0] if per_k else none for per_k in ut.members]
+        candidates = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0]
+        weights = [w for w, _, _ in prep.groups]
+        return cls(prep, ut, IntervalMes(prep.costs, supporters, weights, prep.tie_rank, candidates))
+
+    def funded(self, share: Fraction) -> list[int]:
+        if self.compiled is not None and (bought := self.compiled.funded(share)) is not None:
+            return bought
+        return [i for i, _, _ in _mes(self.prep, self.ut, share).funded]
 
 
 def _add1_iterated(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
     """pabutools' ``voter_budget_increment=1``: +1 per voter until exhaustive or overspent.
 
     Steps that cannot change the outcome are skipped (`_Stepper`); when a step overspends,
-    the outcome one unit below it is what pabutools returns, so it is run if it was skipped.
+    the outcome one unit below it is what pabutools returns.
     """
     if prep.n_voters == 0:
         return _MesRun([], {}, [])
     per_voter = Fraction(election.budget) / prep.n_voters
     wanted = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0]
     free = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] == 0]
-    previous = _MesRun([], {}, free)  # pabutools' fallback: nothing bought, free ones kept
-    previous_share: Fraction | None = None
-    stepper = _Stepper(prep, ut, wait=FIRST_PAUSE, pause=FIRST_PAUSE)
+    runs = _Add1Runs.of(election, prep, ut)
+    stepper = _Stepper.for_runs(prep, ut, runs)
+    first = True
     while True:
-        run = _mes(prep, ut, per_voter)
-        spent = _spent(prep, run)
+        funded = runs.funded(per_voter)
+        spent = sum(prep.costs[i] for i in funded)
         if spent > election.budget:
-            if previous_share is not None and previous_share != per_voter - 1:
-                previous = _mes(prep, ut, per_voter - 1)
-            return previous
-        funded = {i for i, _, _ in run.funded}
+            if first:  # pabutools' fallback: nothing bought, the free ones kept
+                return _MesRun([], {}, free)
+            return _mes(prep, ut, per_voter - 1)
         left = election.budget - spent
         if all(i in funded or prep.costs[i] > left for i in wanted):
-            return run
-        previous, previous_share = run, per_voter
-        per_voter = stepper.next_share(per_voter, run)
+            return _mes(prep, ut, per_voter)
+        first = False
+        per_voter = stepper.next_share(per_voter, funded)
 
 
 def _add1_equalshares(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
@@ -804,18 +851,22 @@ def _add1_equalshares(election: Election, prep: _Prep, ut: _Utilities) -> _MesRu
     if prep.n_voters == 0:
         return run
     wanted = sum(1 for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0)
-    share: Fraction | None = None  # the grid share `run` was computed at (budget/n is off-grid)
+    funded = [i for i, _, _ in run.funded]
+    share: Fraction | None = None  # the grid share `funded` was computed at (budget/n is off-grid)
+    final: Fraction | None = None  # the share whose outcome is the answer
     per_voter = Fraction(math.floor(Fraction(election.budget) / prep.n_voters))
-    stepper = _Stepper(prep, ut, wait=FIRST_PAUSE, pause=FIRST_PAUSE)
-    while len(run.funded) < wanted:  # once everything is funded more money changes nothing
-        following = per_voter + 1 if share is None else stepper.next_share(share, run)
-        attempt = _mes(prep, ut, following)
-        if _spent(prep, attempt) > election.budget:
-            if share is not None and following - 1 != share:
-                run = _mes(prep, ut, following - 1)
+    runs = _Add1Runs.of(election, prep, ut)
+    stepper = _Stepper.for_runs(prep, ut, runs)
+    while len(funded) < wanted:  # once everything is funded more money changes nothing
+        following = per_voter + 1 if share is None else stepper.next_share(share, funded)
+        attempt = runs.funded(following)
+        if sum(prep.costs[i] for i in attempt) > election.budget:
+            if share is not None:
+                final = following - 1
             break
-        run, share, per_voter = attempt, following, following
-    return run
+        funded, share, per_voter = attempt, following, following
+        final = share
+    return run if final is None else _mes(prep, ut, final)
 
 
 def equal_shares(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyResult:

@@ -1,9 +1,11 @@
 """Add1 with skipped steps gives exactly what the one-unit-at-a-time loop gives.
 
-`mes_stability.stable_span` lets Add1 skip shares that cannot change the MES outcome. The
-reference here is the plain loop (pabutools' and equalshares.net's definitions, written out);
-both are compared on every detail of the run (funded order, rounds, prices, dropped projects
-and what their supporters could pay), with skipping forced on from the first step.
+`mes_stability.stable_span` lets Add1 skip shares that cannot change the MES outcome, and
+`mes_intervals` answers most steps of approval elections with a compiled run. The reference
+here is the plain loop of exact runs (pabutools' and equalshares.net's definitions, written
+out); both are compared on every detail of the run (funded order, rounds, prices, dropped
+projects and what their supporters could pay), with skipping forced on from the first step,
+with and without the compiled runs.
 """
 
 from __future__ import annotations
@@ -68,22 +70,29 @@ def elections(draw: st.DrawFn) -> Election:
                     points=points if kind is VoteType.CUMULATIVE else None)
 
 
+FORCED = {"FIRST_PAUSE": 0, "SKIP_WORTH": 1, "FIRST_PAUSE_COMPILED": 0, "SKIP_WORTH_COMPILED": 1}
+
+
 @settings(max_examples=400, deadline=None)
-@given(elections(), st.sampled_from(list(TieBreak)))
-def test_skipping_steps_never_changes_add1(election: Election, tie_break: TieBreak) -> None:
+@given(elections(), st.sampled_from(list(TieBreak)), st.booleans())
+def test_skipping_steps_never_changes_add1(
+    election: Election, tie_break: TieBreak, compiled: bool
+) -> None:
     prep, ut = tally._mes_setup(election, tie_break)
     reference = _plain_iterated(election, prep, ut)
     if reference is None:  # the plain loop did not finish: nothing to compare
         return
-    # Attempt a skip at every step, and take any skip found.
-    original = tally.FIRST_PAUSE, tally.SKIP_WORTH
-    tally.FIRST_PAUSE, tally.SKIP_WORTH = 0, 1
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        # Attempt a skip at every step, and take any skip found; with or without the compiled
+        # runs (approval ballots use them unless told otherwise).
+        for name, value in FORCED.items():
+            patch.setattr(tally, name, value)
+        if not compiled:
+            patch.setattr(tally._Add1Runs, "of",
+                          classmethod(lambda cls, _e, prep, ut: cls(prep, ut, None)))
         assert _details(tally._add1_iterated(election, prep, ut)) == _details(reference)
         assert _details(tally._add1_equalshares(election, prep, ut)) == _details(
             _plain_equalshares(election, prep, ut))
-    finally:
-        tally.FIRST_PAUSE, tally.SKIP_WORTH = original
 
 
 @pytest.mark.parametrize("rule", ["equalshares/add1", "equalshares/add1-comparison"])
