@@ -738,8 +738,8 @@ def _plain_mes(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
 # further to pay for itself.
 SKIP_WORTH = 2
 FIRST_PAUSE = 4
-SKIP_WORTH_COMPILED = 32
-FIRST_PAUSE_COMPILED = 32
+SKIP_WORTH_COMPILED = 128
+FIRST_PAUSE_COMPILED = 128
 
 
 @dataclass(slots=True)
@@ -838,7 +838,8 @@ def _add1_iterated(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
                 return _MesRun([], {}, free)
             return _mes(prep, ut, per_voter - 1)
         left = election.budget - spent
-        if all(i in funded or prep.costs[i] > left for i in wanted):
+        bought = set(funded)
+        if all(i in bought or prep.costs[i] > left for i in wanted):
             return _mes(prep, ut, per_voter)
         first = False
         per_voter = stepper.next_share(per_voter, funded)
