@@ -236,6 +236,11 @@ def _run(ptr, groups, weight, cost, rank, live, first_rho, share_lo, share_hi, f
                 cls[g] = remap[cls[g]]
 
 
+def loaded() -> bool:
+    """Whether the compiled code is already in this process (loading it takes about a second)."""
+    return bool(_run.signatures)
+
+
 class IntervalMes:
     """MES runs at any share for one approval election (cost utilities), sure or abstaining.
 

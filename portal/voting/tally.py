@@ -57,6 +57,7 @@ order, so "10" < "9"; pabutools' default) or `TieBreak.MIN_COST` (cheaper first,
 from __future__ import annotations
 
 import math
+import sys
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -729,91 +730,116 @@ def _plain_mes(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
 
 
 # Add1 steps that cannot change the outcome are skipped (`mes_stability.stable_span`); a span
-# shorter than `skip_worth` units skips no step. After a failed attempt plain +1 steps run for a
-# while, twice as long after each failure in a row, so elections where skipping never pays
-# (Wieliczka's zloty shares) stay about as fast as the plain loop; an attempt that skips resets
-# the wait (rupiah elections, where most attempts skip far; a wait that only grew made a
-# 3,000-voter rupiah ballot take tens of thousands of one-rupiah steps). A replay costs about
-# one exact MES run, but 20 to 60 compiled ones (`mes_intervals`), so with those it must skip
-# further to pay for itself.
+# shorter than the policy's `skip_worth` units skips no step. After a failed attempt plain +1
+# steps run for a while, twice as long after each failure in a row, so elections where skipping
+# never pays (Wieliczka's zloty shares) stay about as fast as the plain loop; an attempt that
+# skips resets the wait (rupiah elections, where most attempts skip far; a wait that only grew
+# made a 3,000-voter rupiah ballot take tens of thousands of one-rupiah steps). A replay costs
+# about one exact MES run, but 20 to 60 compiled ones (`mes_intervals`), so once those answer
+# it must skip further to pay for itself.
 SKIP_WORTH = 2
 FIRST_PAUSE = 4
 SKIP_WORTH_COMPILED = 128
 FIRST_PAUSE_COMPILED = 128
+# Loading the compiled run costs about 1.5 s per process (numba's import and its machine code,
+# cached on disk), an exact run about 5 microseconds per ballot group: Add1 switches once its
+# exact runs have cost about as much (this many ballot groups run), or at once when the
+# compiled code is already loaded in this process. Like renting skis until renting has cost
+# the price of buying, this is never much worse than the better choice made in hindsight; the
+# outcome is the same either way.
+EXACT_GROUPS_BEFORE_COMPILED = 300_000
+
+
+def _interval_mes(prep: _Prep, ut: _Utilities) -> IntervalMes:
+    """The compiled float-interval MES run for an approval election (cost utilities)."""
+    from portal.voting.mes_intervals import IntervalMes  # numba: imported only when needed
+
+    none = np.zeros(0, dtype=np.intp)
+    supporters = [per_k[0] if per_k else none for per_k in ut.members]
+    candidates = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0]
+    weights = [w for w, _, _ in prep.groups]
+    return IntervalMes(prep.costs, supporters, weights, prep.tie_rank, candidates)
+
+
+def _compiled_loaded() -> bool:
+    module = sys.modules.get("portal.voting.mes_intervals")
+    return module is not None and module.loaded()
+
+
+@dataclass(slots=True)
+class _Add1Runs:
+    """What MES funds, in order, at each share Add1 tries: a compiled run in float intervals
+    (`mes_intervals`) where the ballots are approvals, it is worth loading, and its floats
+    settle every decision; the exact run otherwise. Only the purchases are needed until the
+    last share, which the caller runs exactly for its explanations."""
+
+    prep: _Prep
+    ut: _Utilities
+    approval: bool
+    compiled: IntervalMes | None = None
+    exact_groups: int = 0  # ballot groups the exact runs have gone through
+
+    @classmethod
+    def of(cls, election: Election, prep: _Prep, ut: _Utilities) -> _Add1Runs:
+        return cls(prep, ut, election.vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1))
+
+    def funded(self, share: Fraction) -> list[int]:
+        if self.compiled is None and self.approval and (
+            self.exact_groups >= EXACT_GROUPS_BEFORE_COMPILED or _compiled_loaded()
+        ):
+            self.compiled = _interval_mes(self.prep, self.ut)
+        if self.compiled is not None and (bought := self.compiled.funded(share)) is not None:
+            return bought
+        self.exact_groups += len(self.prep.groups)
+        return [i for i, _, _ in _mes(self.prep, self.ut, share).funded]
 
 
 @dataclass(slots=True)
 class _Stepper:
     prep: _Prep
     ut: _Utilities
-    skip_worth: int
-    first_pause: int
+    runs: _Add1Runs
     wait: int = 0  # plain steps before the next attempt to skip
     pause: int = 0  # the wait after the next failed attempt
 
     @classmethod
     def for_runs(cls, prep: _Prep, ut: _Utilities, runs: _Add1Runs) -> _Stepper:
-        if runs.compiled is None:
-            worth, pause = SKIP_WORTH, FIRST_PAUSE
-        else:
-            worth, pause = SKIP_WORTH_COMPILED, FIRST_PAUSE_COMPILED
-        return cls(prep, ut, worth, pause, wait=pause, pause=pause)
+        stepper = cls(prep, ut, runs)
+        stepper.wait = stepper.pause = stepper._policy()[1]
+        return stepper
+
+    def _policy(self) -> tuple[int, int]:
+        """(shortest span worth skipping, first wait), for the runs Add1 is making now."""
+        if self.runs.compiled is None:
+            return SKIP_WORTH, FIRST_PAUSE
+        return SKIP_WORTH_COMPILED, FIRST_PAUSE_COMPILED
 
     def next_share(self, share: Fraction, funded: list[int]) -> Fraction:
         """The next share worth running MES at after ``share`` (see `mes_stability`)."""
         if self.wait > 0:
             self.wait -= 1
             return share + 1
-        span = self._span(share, funded)
-        if span is None or span < self.skip_worth:
+        worth, first_pause = self._policy()
+        span = self._span(share, funded, worth)
+        if span is None or span < worth:
             self.wait, self.pause = self.pause, 2 * self.pause
             return share + 1
-        self.pause = self.first_pause
+        self.pause = first_pause
         # Where the span ends, a replay that confirms the same purchases starts the next one
         # without a MES run (same purchases: still within budget and not exhaustive).
-        while span is not None and span >= self.skip_worth:
+        while span is not None and span >= worth:
             share += math.ceil(span)
-            span = self._span(share, funded)
+            span = self._span(share, funded, worth)
         return share
 
-    def _span(self, share: Fraction, funded: list[int]) -> Fraction | None:
+    def _span(self, share: Fraction, funded: list[int], worth: int) -> Fraction | None:
         prep, ut = self.prep, self.ut
         return stable_span(
             costs=prep.costs, values=ut.values, members=ut.members, weights=ut.weights,
             groups=len(prep.groups), rank=prep.tie_rank, per_voter=share,
             candidates=[i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0],
-            funded=funded, at_least=Fraction(self.skip_worth),
+            funded=funded, at_least=Fraction(worth),
         )
-
-
-@dataclass(slots=True)
-class _Add1Runs:
-    """What MES funds, in order, at each share Add1 tries: a compiled run in float intervals
-    (`mes_intervals`) where the ballots allow it and its floats settle every decision, the
-    exact run otherwise. Only the purchases are needed until the last share, which the caller
-    runs exactly for its explanations."""
-
-    prep: _Prep
-    ut: _Utilities
-    compiled: IntervalMes | None  # None where the ballots are not approvals
-
-    @classmethod
-    def of(cls, election: Election, prep: _Prep, ut: _Utilities) -> _Add1Runs:
-        if election.vote_type not in (VoteType.APPROVAL, VoteType.CHOOSE_1):
-            return cls(prep, ut, None)
-        # Imported here: numba takes most of a second to import and only Add1 uses it.
-        from portal.voting.mes_intervals import IntervalMes
-
-        none = np.zeros(0, dtype=np.intp)
-        supporters = [per_k[0] if per_k else none for per_k in ut.members]
-        candidates = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0]
-        weights = [w for w, _, _ in prep.groups]
-        return cls(prep, ut, IntervalMes(prep.costs, supporters, weights, prep.tie_rank, candidates))
-
-    def funded(self, share: Fraction) -> list[int]:
-        if self.compiled is not None and (bought := self.compiled.funded(share)) is not None:
-            return bought
-        return [i for i, _, _ in _mes(self.prep, self.ut, share).funded]
 
 
 def _add1_iterated(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:

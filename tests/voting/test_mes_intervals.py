@@ -11,19 +11,18 @@ import random
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.voting import tally
+from portal.voting import mes_intervals, tally
 from portal.voting.mes_intervals import IntervalMes
-from portal.voting.tally import Election, Project, TieBreak
+from portal.voting.tally import Election, Project, TieBreak, VoteType
 
 
 def _compiled(election: Election, tie_break: TieBreak = TieBreak.ID):  # type: ignore[no-untyped-def]
     prep, ut = tally._mes_setup(election, tie_break)
-    runs = tally._Add1Runs.of(election, prep, ut)
-    assert runs.compiled is not None
-    return prep, ut, runs.compiled
+    return prep, ut, tally._interval_mes(prep, ut)
 
 
 def _exact(prep, ut, share: Fraction) -> list[int]:  # type: ignore[no-untyped-def]
@@ -112,3 +111,45 @@ def test_answers_a_city_sized_election() -> None:
 def test_costs_beyond_exact_floats_go_to_the_exact_run() -> None:
     compiled = IntervalMes([2**53], [np.array([0])], [1], [0], [0])
     assert compiled.funded(Fraction(2**53)) is None
+
+
+def _city(kind: VoteType = VoteType.APPROVAL) -> Election:
+    rng = random.Random(5)
+    projects = tuple(Project(str(i), rng.randrange(5, 200) * 1000) for i in range(12))
+    ballots = tuple(tuple(rng.sample([p.id for p in projects], rng.randint(1, 4)))
+                    for _ in range(300))
+    points = tuple((1,) * len(b) for b in ballots) if kind is VoteType.CUMULATIVE else None
+    return Election(budget=300_000, projects=projects, ballots=ballots, vote_type=kind,
+                    points=points)
+
+
+def test_add1_loads_the_compiled_run_once_exact_runs_cost_as_much(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tally, "_compiled_loaded", lambda: False)
+    election = _city()
+    prep, ut = tally._mes_setup(election, TieBreak.ID)
+    groups = len(prep.groups)
+    monkeypatch.setattr(tally, "EXACT_GROUPS_BEFORE_COMPILED", 3 * groups)
+    runs = tally._Add1Runs.of(election, prep, ut)
+    start = Fraction(election.budget, prep.n_voters)
+    for k in range(3):  # three exact runs, then the compiled ones
+        assert runs.funded(start + k) == _exact(prep, ut, start + k)
+        assert runs.compiled is None
+    assert runs.exact_groups == 3 * groups
+    assert runs.funded(start + 3) == _exact(prep, ut, start + 3)
+    assert runs.compiled is not None and runs.exact_groups == 3 * groups  # it answered
+
+
+def test_add1_uses_loaded_compiled_code_at_once_and_never_for_points() -> None:
+    approval, cumulative = _city(), _city(VoteType.CUMULATIVE)
+    _compiled(approval)[2].funded(Fraction(1000))  # loads the machine code in this process
+    assert mes_intervals.loaded()
+    prep, ut = tally._mes_setup(approval, TieBreak.ID)
+    runs = tally._Add1Runs.of(approval, prep, ut)
+    runs.funded(Fraction(1000))
+    assert runs.compiled is not None and runs.exact_groups == 0
+    prep, ut = tally._mes_setup(cumulative, TieBreak.ID)
+    runs = tally._Add1Runs.of(cumulative, prep, ut)
+    runs.funded(Fraction(1000))
+    assert runs.compiled is None and runs.exact_groups == len(prep.groups)

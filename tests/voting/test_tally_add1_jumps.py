@@ -87,9 +87,8 @@ def test_skipping_steps_never_changes_add1(
         # runs (approval ballots use them unless told otherwise).
         for name, value in FORCED.items():
             patch.setattr(tally, name, value)
-        if not compiled:
-            patch.setattr(tally._Add1Runs, "of",
-                          classmethod(lambda cls, _e, prep, ut: cls(prep, ut, None)))
+        patch.setattr(tally, "EXACT_GROUPS_BEFORE_COMPILED", 0 if compiled else 10**12)
+        patch.setattr(tally, "_compiled_loaded", lambda: False)
         assert _details(tally._add1_iterated(election, prep, ut)) == _details(reference)
         assert _details(tally._add1_equalshares(election, prep, ut)) == _details(
             _plain_equalshares(election, prep, ut))
