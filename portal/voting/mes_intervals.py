@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from itertools import accumulate
 
 import numpy as np
 from numba import njit
@@ -134,7 +135,8 @@ def _compact(cls, lo, hi, n_cls):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _run(ptr, groups, weight, cost, rank, live, first_rho, share_lo, share_hi, funded):  # pragma: no cover
+def _run(ptr, groups, weight, cost, rank, live, first_rho, share_lo, share_hi,
+         funded):  # pragma: no cover - compiled
     """Fill ``funded`` with the projects bought, in order; their number, or -1 (unsure)."""
     n_groups = len(weight)
     n_proj = len(cost)
@@ -241,39 +243,42 @@ def loaded() -> bool:
     return bool(_run.signatures)
 
 
+def load() -> None:
+    """Load the compiled code into this process now (compiling it, the first time after an
+    install): for a long-running process that will tally, and for benchmarks."""
+    IntervalMes([1], [np.zeros(1, dtype=np.int64)], [1], [1], [0], [0]).funded(Fraction(1))
+
+
 class IntervalMes:
     """MES runs at any share for one approval election (cost utilities), sure or abstaining.
 
-    ``supporters[j]`` are the ballot groups approving project j and ``weights`` the voters per
-    group; ``rank`` the tie-break order (lower wins); ``candidates`` the projects MES considers
-    (supported, not free)."""
+    ``supporters[j]`` are the ballot groups approving project j, ``backers[j]`` how many voters
+    they hold and ``weights`` the voters per group; ``rank`` the tie-break order (lower wins);
+    ``candidates`` the projects MES considers (supported, not free)."""
 
     def __init__(
         self,
         costs: Sequence[int],
         supporters: Sequence[np.ndarray],
+        backers: Sequence[int],
         weights: Sequence[int],
         rank: Sequence[int],
         candidates: Sequence[int],
     ) -> None:
+        n = len(costs)
         self.usable = max(costs, default=0) < EXACT_FLOAT and sum(weights) < EXACT_FLOAT
-        self.ptr = np.zeros(len(costs) + 1, dtype=np.int64)
-        self.ptr[1:] = np.cumsum([len(s) for s in supporters])
-        self.groups = (
-            np.concatenate(supporters).astype(np.int64) if supporters else np.zeros(0, np.int64)
-        )
-        self.weight = np.asarray(weights, dtype=np.float64)
-        self.cost = np.asarray(costs, dtype=np.float64)
-        self.live = np.zeros(len(costs), dtype=np.bool_)
-        self.live[list(candidates)] = True
-        self.funded_buffer = np.zeros(len(costs), dtype=np.int64)
-        self.rank = np.asarray(rank, dtype=np.int64)
-        # Each supporter pays at most rho * cost, so rho >= 1 / supporters (widened below it).
-        owner = np.repeat(np.arange(len(costs)), np.diff(self.ptr))
-        backers = np.bincount(owner, weights=self.weight[self.groups], minlength=len(costs))
-        self.first_rho = np.zeros(len(costs))
+        self.ptr = np.array([0, *accumulate(map(len, supporters))], dtype=np.int64)
+        self.groups = np.concatenate([*supporters, np.zeros(0, np.int64)]).astype(np.int64)
+        self.weight = np.array(weights, dtype=np.float64)
+        self.cost = np.array(costs, dtype=np.float64)
+        self.rank = np.array(rank, dtype=np.int64)
+        self.live = np.zeros(n, dtype=np.bool_)
+        self.first_rho = np.zeros(n)
         for j in candidates:
+            self.live[j] = True
+            # Each supporter pays at most rho * cost: rho >= 1 / backers (widened below it).
             self.first_rho[j] = (1.0 - SLACK) / backers[j]
+        self.funded_buffer = np.zeros(n, dtype=np.int64)
 
     def funded(self, share: Fraction) -> list[int] | None:
         """The projects MES buys with every voter starting at ``share``, in order; None when

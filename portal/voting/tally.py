@@ -1,10 +1,11 @@
 """Participatory-budgeting tally rules: which projects a round funds, and why.
 
 Pure: stdlib plus numpy for the bookkeeping of which budget class each voter is in
-(`budget_classes`); every amount is exact (ints and `Fraction`); no I/O. Add1 first asks a
+(`budget_classes`); every amount is exact (ints and `Fraction`); no I/O. Add1 may first ask a
 compiled MES run in float intervals (`mes_intervals`, numba) what each share funds; it answers
-only what its intervals settle, and the exact run decides the rest and explains the outcome. Rule names follow the
-Pabulib ``rule`` vocabulary so an imported ``.pb`` file and a Warga round use the same words.
+only what its intervals settle, and the exact run decides the rest and explains the outcome.
+Rule names follow the Pabulib ``rule`` vocabulary so an imported ``.pb`` file and a Warga round
+use the same words.
 Each rule is one public function ``(election, *, tie_break) -> TallyResult``; `RULES` maps
 names to them. Outcomes are identical to pabutools 1.2.3 (checked by property tests and by
 ``shared/checks/pb_expected.py``) except for one deliberate difference: a project nobody voted
@@ -289,6 +290,8 @@ def _count(election: Election, score: Number) -> str:
 
 
 def _money(election: Election, amount: Number) -> str:
+    if isinstance(amount, int):  # costs: the common case, without Fraction rounding
+        return f"{election.currency} {amount:,}"
     whole = round(amount, 2)
     text = f"{int(whole):,}" if whole == int(whole) else f"{float(whole):,.2f}"
     return f"{election.currency} {text}"
@@ -758,7 +761,7 @@ def _interval_mes(prep: _Prep, ut: _Utilities) -> IntervalMes:
     supporters = [per_k[0] if per_k else none for per_k in ut.members]
     candidates = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0]
     weights = [w for w, _, _ in prep.groups]
-    return IntervalMes(prep.costs, supporters, weights, prep.tie_rank, candidates)
+    return IntervalMes(prep.costs, supporters, prep.supporters, weights, prep.tie_rank, candidates)
 
 
 def _compiled_loaded() -> bool:
@@ -781,13 +784,18 @@ class _Add1Runs:
 
     @classmethod
     def of(cls, election: Election, prep: _Prep, ut: _Utilities) -> _Add1Runs:
-        return cls(prep, ut, election.vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1))
+        runs = cls(prep, ut, election.vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1))
+        runs._compile_if_worth_it()
+        return runs
 
-    def funded(self, share: Fraction) -> list[int]:
+    def _compile_if_worth_it(self) -> None:
         if self.compiled is None and self.approval and (
             self.exact_groups >= EXACT_GROUPS_BEFORE_COMPILED or _compiled_loaded()
         ):
             self.compiled = _interval_mes(self.prep, self.ut)
+
+    def funded(self, share: Fraction) -> list[int]:
+        self._compile_if_worth_it()
         if self.compiled is not None and (bought := self.compiled.funded(share)) is not None:
             return bought
         self.exact_groups += len(self.prep.groups)

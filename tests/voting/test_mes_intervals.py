@@ -20,7 +20,9 @@ from portal.voting.mes_intervals import IntervalMes
 from portal.voting.tally import Election, Project, TieBreak, VoteType
 
 
-def _compiled(election: Election, tie_break: TieBreak = TieBreak.ID):  # type: ignore[no-untyped-def]
+def _compiled(  # type: ignore[no-untyped-def]
+    election: Election, tie_break: TieBreak = TieBreak.ID
+):
     prep, ut = tally._mes_setup(election, tie_break)
     return prep, ut, tally._interval_mes(prep, ut)
 
@@ -109,7 +111,7 @@ def test_answers_a_city_sized_election() -> None:
 
 
 def test_costs_beyond_exact_floats_go_to_the_exact_run() -> None:
-    compiled = IntervalMes([2**53], [np.array([0])], [1], [0], [0])
+    compiled = IntervalMes([2**53], [np.array([0])], [1], [1], [0], [0])
     assert compiled.funded(Fraction(2**53)) is None
 
 
@@ -143,7 +145,7 @@ def test_add1_loads_the_compiled_run_once_exact_runs_cost_as_much(
 
 def test_add1_uses_loaded_compiled_code_at_once_and_never_for_points() -> None:
     approval, cumulative = _city(), _city(VoteType.CUMULATIVE)
-    _compiled(approval)[2].funded(Fraction(1000))  # loads the machine code in this process
+    mes_intervals.load()
     assert mes_intervals.loaded()
     prep, ut = tally._mes_setup(approval, TieBreak.ID)
     runs = tally._Add1Runs.of(approval, prep, ut)
