@@ -753,13 +753,18 @@ FIRST_PAUSE_COMPILED = 128
 EXACT_GROUPS_BEFORE_COMPILED = 300_000
 
 
+def _mes_candidates(prep: _Prep, ut: _Utilities) -> list[int]:
+    """The projects MES considers: supported, and not free (those are taken up front)."""
+    return [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0]
+
+
 def _interval_mes(prep: _Prep, ut: _Utilities) -> IntervalMes:
     """The compiled float-interval MES run for an approval election (cost utilities)."""
     from portal.voting.mes_intervals import IntervalMes  # numba: imported only when needed
 
     none = np.zeros(0, dtype=np.intp)
     supporters = [per_k[0] if per_k else none for per_k in ut.members]
-    candidates = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0]
+    candidates = _mes_candidates(prep, ut)
     weights = [w for w, _, _ in prep.groups]
     return IntervalMes(prep.costs, supporters, prep.supporters, weights, prep.tie_rank, candidates)
 
@@ -779,12 +784,14 @@ class _Add1Runs:
     prep: _Prep
     ut: _Utilities
     approval: bool
+    candidates: list[int]  # the projects MES considers (`_mes_candidates`)
     compiled: IntervalMes | None = None
     exact_groups: int = 0  # ballot groups the exact runs have gone through
 
     @classmethod
     def of(cls, election: Election, prep: _Prep, ut: _Utilities) -> _Add1Runs:
-        runs = cls(prep, ut, election.vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1))
+        approval = election.vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1)
+        runs = cls(prep, ut, approval, _mes_candidates(prep, ut))
         runs._compile_if_worth_it()
         return runs
 
@@ -804,15 +811,13 @@ class _Add1Runs:
 
 @dataclass(slots=True)
 class _Stepper:
-    prep: _Prep
-    ut: _Utilities
     runs: _Add1Runs
     wait: int = 0  # plain steps before the next attempt to skip
     pause: int = 0  # the wait after the next failed attempt
 
     @classmethod
-    def for_runs(cls, prep: _Prep, ut: _Utilities, runs: _Add1Runs) -> _Stepper:
-        stepper = cls(prep, ut, runs)
+    def for_runs(cls, runs: _Add1Runs) -> _Stepper:
+        stepper = cls(runs)
         stepper.wait = stepper.pause = stepper._policy()[1]
         return stepper
 
@@ -841,11 +846,11 @@ class _Stepper:
         return share
 
     def _span(self, share: Fraction, funded: list[int], worth: int) -> Fraction | None:
-        prep, ut = self.prep, self.ut
+        prep, ut = self.runs.prep, self.runs.ut
         return stable_span(
             costs=prep.costs, values=ut.values, members=ut.members, weights=ut.weights,
             groups=len(prep.groups), rank=prep.tie_rank, per_voter=share,
-            candidates=[i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0],
+            candidates=self.runs.candidates,
             funded=funded, at_least=Fraction(worth),
         )
 
@@ -859,10 +864,9 @@ def _add1_iterated(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
     if prep.n_voters == 0:
         return _MesRun([], {}, [])
     per_voter = Fraction(election.budget) / prep.n_voters
-    wanted = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0]
     free = [i for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] == 0]
     runs = _Add1Runs.of(election, prep, ut)
-    stepper = _Stepper.for_runs(prep, ut, runs)
+    stepper = _Stepper.for_runs(runs)
     first = True
     while True:
         funded = runs.funded(per_voter)
@@ -873,7 +877,7 @@ def _add1_iterated(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
             return _mes(prep, ut, per_voter - 1)
         left = election.budget - spent
         bought = set(funded)
-        if all(i in bought or prep.costs[i] > left for i in wanted):
+        if all(i in bought or prep.costs[i] > left for i in runs.candidates):
             return _mes(prep, ut, per_voter)
         first = False
         per_voter = stepper.next_share(per_voter, funded)
@@ -885,13 +889,13 @@ def _add1_equalshares(election: Election, prep: _Prep, ut: _Utilities) -> _MesRu
     run = _plain_mes(election, prep, ut)
     if prep.n_voters == 0:
         return run
-    wanted = sum(1 for i in range(len(prep.ids)) if ut.total[i] > 0 and prep.costs[i] > 0)
+    runs = _Add1Runs.of(election, prep, ut)
+    wanted = len(runs.candidates)
     funded = [i for i, _, _ in run.funded]
     share: Fraction | None = None  # the grid share `funded` was computed at (budget/n is off-grid)
     final: Fraction | None = None  # the share whose outcome is the answer
     per_voter = Fraction(math.floor(Fraction(election.budget) / prep.n_voters))
-    runs = _Add1Runs.of(election, prep, ut)
-    stepper = _Stepper.for_runs(prep, ut, runs)
+    stepper = _Stepper.for_runs(runs)
     while len(funded) < wanted:  # once everything is funded more money changes nothing
         following = per_voter + 1 if share is None else stepper.next_share(share, funded)
         attempt = runs.funded(following)
