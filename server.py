@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from portal.app import create_app
-from portal.settings import Settings
+from portal.settings import ConfigError, Settings
 
 
 def main() -> None:
@@ -16,8 +16,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        raise SystemExit(f"warga: {error}") from None
     print(f"Warga: http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(create_app(Settings.from_env()), host=args.host, port=args.port, workers=1,
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, workers=1,
                 proxy_headers=True, lifespan="on", log_level="info")
 
 

@@ -71,10 +71,10 @@ def job_handlers(services: Services) -> Mapping[str, jobs.Handler]:
             **panel_routes.job_handlers(services)}
 
 
-def periodic_jobs() -> list[jobs.Periodic]:
+def periodic_jobs(settings: Settings) -> list[jobs.Periodic]:
     """Recurring sweeps of every domain (each kind also needs a handler in job_handlers)."""
-    return [*voting_routes.PERIODIC_JOBS, *programme_routes.PERIODIC_JOBS, *notification_routes.periodic_jobs(),
-            *panel_routes.periodic_jobs()]
+    return [*voting_routes.PERIODIC_JOBS, *programme_routes.PERIODIC_JOBS,
+            *notification_routes.periodic_jobs(settings), *panel_routes.periodic_jobs()]
 
 
 def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
@@ -93,7 +93,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
                                     generate_schemas=False):
             stop = asyncio.Event()
             worker = (asyncio.create_task(jobs.work(job_handlers(services), stop,
-                                                       periodics=periodic_jobs()))
+                                                       periodics=periodic_jobs(settings)))
                       if settings.run_jobs_in_process else None)
             try:
                 yield

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from portal.settings import Settings
+from portal.settings import ConfigError, Settings
 from portal.panels import skm_cli
 from portal.voting import pb_cli
 
@@ -167,13 +167,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         if args.once:
             handlers = job_handlers(build_services(settings))
-            await jobs.schedule_periodic(periodic_jobs())
+            await jobs.schedule_periodic(periodic_jobs(settings))
             count = 0
             while await jobs.run_one(handlers, "cli-once"):
                 count += 1
             print(f"ran {count} jobs")
             return 0
-        await jobs.work(job_handlers(build_services(settings)), stop, periodics=periodic_jobs())
+        await jobs.work(job_handlers(build_services(settings)), stop, periodics=periodic_jobs(settings))
         return 0
 
     return _with_db(body)(args)
@@ -226,5 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.handler(args)
+    try:
+        result: int = args.handler(args)
+    except ConfigError as error:
+        raise SystemExit(f"warga: {error}") from None
     return result

@@ -28,6 +28,19 @@ def _secret_file(path: Path, nbytes: int) -> str:
     return value
 
 
+class ConfigError(ValueError):
+    """A setting in the environment has a value the portal cannot use (said by name)."""
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a whole number of seconds, at least 1 (got {raw!r})")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -46,6 +59,8 @@ class Settings:
     run_jobs_in_process: bool = True
     # The demo city (accounts with known passwords) is for trying the portal, never for production.
     seed_demo: bool = True
+    # How often notifications are fanned out and their immediate mail sent.
+    notify_every_seconds: int = 120
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -85,4 +100,5 @@ class Settings:
             ratelimit_storage=env.get("WARGA_RATELIMIT_STORAGE", "memory://"),
             run_jobs_in_process=env.get("WARGA_JOBS_IN_PROCESS", "1") == "1",
             seed_demo=env.get("WARGA_DEMO", "1") == "1",
+            notify_every_seconds=_positive_int(env, "WARGA_NOTIFY_EVERY_SECONDS", 120),
         )

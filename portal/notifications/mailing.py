@@ -176,8 +176,12 @@ async def _send_digest(deps: MailDeps, user_id: int, modes: list[str], now: date
 
 JOB_FAN_OUT = "notifications.fan_out"
 JOB_DIGEST = "notifications.digest"
-# Fan-out (plus due immediate mail) every two minutes; the digest daily at 00:00 UTC = 07:00 WIB.
-PERIODIC = (Periodic(JOB_FAN_OUT, timedelta(minutes=2)), Periodic(JOB_DIGEST, timedelta(days=1)))
+
+
+def periodic(fan_out_every: timedelta) -> tuple[Periodic, Periodic]:
+    """Fan-out (plus due immediate mail) every `fan_out_every` (Settings.notify_every_seconds,
+    two minutes by default); the digest daily at 00:00 UTC = 07:00 WIB."""
+    return Periodic(JOB_FAN_OUT, fan_out_every), Periodic(JOB_DIGEST, timedelta(days=1))
 
 
 def job_handlers(deps: MailDeps) -> dict[str, Callable[[Mapping[str, Any]], Awaitable[None]]]:

@@ -4,6 +4,7 @@ one-click unsubscribe that works without logging in. Thin: parse -> one service 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -16,6 +17,7 @@ from portal.i18n import gettext as _
 from portal.i18n import ngettext
 from portal.notifications import mailing, messages, queries
 from portal.notifications import services as notifications
+from portal.settings import Settings
 from portal.templating import flash, render
 from portal.web import form_data, ip_hash, redirect, require_login, services
 
@@ -35,8 +37,8 @@ def job_handlers(svc: Any) -> Mapping[str, Callable[[Mapping[str, Any]], Awaitab
     return mailing.job_handlers(mail_deps(svc))
 
 
-def periodic_jobs() -> list[Any]:
-    return list(mailing.PERIODIC)
+def periodic_jobs(settings: Settings) -> list[Any]:
+    return list(mailing.periodic(timedelta(seconds=settings.notify_every_seconds)))
 
 
 def _helpers() -> dict[str, Any]:

@@ -42,7 +42,8 @@ for _module in {browser_conftest, *(m for n, m in sys.modules.items() if n.endsw
 
 ENGLISH = {"extra_http_headers": {"Accept-Language": "en"}}
 CONFIRM_LINK = r"https?://[^\s<>\"']+/implementation/\d+#confirm"
-# Fan-out of notifications runs every 2 minutes (portal.notifications.mailing.PERIODIC).
+# The live server fans notifications out every few seconds (WARGA_NOTIFY_EVERY_SECONDS in
+# conftest.live_server; two minutes by default).
 NOTIFY_TIMEOUT = 200.0
 
 
@@ -119,7 +120,7 @@ def wait_for_notifications(page: Any, expected: dict[str, str]) -> list[tuple[st
         if not missing:
             return links
         assert time.monotonic() < deadline, f"notifications missing {missing}; shown: {links}"
-        time.sleep(5)
+        time.sleep(2)
 
 
 def end_grouping_window(server: Any, email: str) -> int:
@@ -150,7 +151,7 @@ def wait_for_mails(server: Any, outbox: Any, email: str, paths: list[str]) -> No
         assert time.monotonic() < deadline, f"no mail to {email} about {pending}: {sorted(outbox.names())}"
         # Run due jobs (the fan-out and mail job) in case the server runs none in-process.
         server.cli("worker", "--once")
-        time.sleep(5)
+        time.sleep(2)
 
 
 def test_one_proposal_from_idea_to_confirmed_work(new_page: Callable[..., Any], live_server: Any, outbox: Any,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.policy
 from datetime import UTC, datetime, time, timedelta
 from email.parser import BytesParser
@@ -161,8 +162,11 @@ async def test_changing_a_preference_moves_pending_mail(app, cursor) -> None:  #
 async def test_registered_jobs_fan_out_mail_and_digest(app, cursor) -> None:  # type: ignore[no-untyped-def]
     from portal.app import job_handlers, periodic_jobs
 
-    kinds = {p.kind for p in periodic_jobs()}
-    assert {"notifications.fan_out", "notifications.digest"} <= kinds
+    every = {p.kind: p.every for p in periodic_jobs(app.state.services.settings)}
+    assert every["notifications.fan_out"] == timedelta(minutes=2)  # Settings.notify_every_seconds
+    assert every["notifications.digest"] == timedelta(days=1)
+    quicker = dataclasses.replace(app.state.services.settings, notify_every_seconds=5)
+    assert {p.kind: p.every for p in periodic_jobs(quicker)}["notifications.fan_out"] == timedelta(seconds=5)
     handlers = job_handlers(app.state.services)
     svc = app.state.services
     author, commenter = await resident(svc, 1), await resident(svc, 2)

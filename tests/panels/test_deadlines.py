@@ -41,7 +41,7 @@ def test_every_state_with_a_deadline_has_someone_to_remind() -> None:
 
 
 def test_sweep_is_registered_as_an_hourly_job(app) -> None:  # type: ignore[no-untyped-def]
-    kinds = {p.kind: p for p in periodic_jobs()}
+    kinds = {p.kind: p for p in periodic_jobs(app.state.services.settings)}
     assert kinds[deadline_jobs.JOB].every == timedelta(hours=1)
     assert deadline_jobs.JOB in job_handlers(app.state.services)
 

@@ -56,7 +56,7 @@ async def test_snapshot_stores_one_reading_per_day_and_skips_missing_values(app)
 
 async def test_the_worker_runs_the_daily_snapshot_job(app) -> None:  # type: ignore[no-untyped-def]
     await programme_with(("inspections_closed", ""))
-    periodics = app_module.periodic_jobs()
+    periodics = app_module.periodic_jobs(app.state.services.settings)
     assert services.SNAPSHOT_JOB in {p.kind for p in periodics}
     handlers = app_module.job_handlers(app.state.services)
     assert await jobs.schedule_periodic([p for p in periodics if p.kind == services.SNAPSHOT_JOB]) == 1

@@ -101,7 +101,7 @@ async def _closed_cycle(app) -> int:  # type: ignore[no-untyped-def]
 
 
 async def test_jobs_are_registered_and_run_through_the_worker(db, app) -> None:  # type: ignore[no-untyped-def]
-    assert automation.PERIODIC in periodic_jobs()
+    assert automation.PERIODIC in periodic_jobs(app.state.services.settings)
     handlers = job_handlers(app.state.services)
     assert {"voting.phases", "voting.tally"} <= set(handlers)
     cycle_id = await _closed_cycle(app)
