@@ -173,7 +173,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 count += 1
             print(f"ran {count} jobs")
             return 0
-        await jobs.work(job_handlers(build_services(settings)), stop, periodics=periodic_jobs(settings))
+        await jobs.work(job_handlers(build_services(settings)), stop,
+                        periodics=periodic_jobs(settings))
         return 0
 
     return _with_db(body)(args)

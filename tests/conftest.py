@@ -10,6 +10,7 @@ import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 import pytest
@@ -78,12 +79,16 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
+def _pg_config(database: str) -> dict[str, Any]:
+    url = f"{TEST_DB.rstrip('/')}/{database}"
+    return generate_config(url, app_modules={"models": MODEL_MODULES})
+
+
 async def _build_pg_template() -> None:
     global _pg_template_built
     await _pg_admin(f'DROP DATABASE IF EXISTS "{_PG_TEMPLATE}"')
     async with TortoiseContext() as ctx:
-        config = generate_config(f"{TEST_DB.rstrip('/')}/{_PG_TEMPLATE}", app_modules={"models": MODEL_MODULES})
-        await ctx.init(config=config, _create_db=True)
+        await ctx.init(config=_pg_config(_PG_TEMPLATE), _create_db=True)
         await ctx.generate_schemas(safe=False)
         await _prepare(ctx)
     _pg_template_built = True
@@ -99,8 +104,7 @@ async def _pg_copy() -> AsyncIterator[None]:
         with warnings.catch_warnings():  # as tortoise_test_context does
             warnings.filterwarnings("ignore", category=TortoiseLoopSwitchWarning)
             async with TortoiseContext() as ctx:
-                config = generate_config(f"{TEST_DB.rstrip('/')}/{name}", app_modules={"models": MODEL_MODULES})
-                await ctx.init(config=config)
+                await ctx.init(config=_pg_config(name))
                 yield
     finally:
         await _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')

@@ -133,7 +133,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "WARGA_DATA_DIR": str(data_dir), "WARGA_BASE_URL": base_url,
-           "WARGA_JOBS_IN_PROCESS": os.environ.get("WARGA_JOBS_IN_PROCESS", "1"), "PYTHONUNBUFFERED": "1",
+           "WARGA_JOBS_IN_PROCESS": os.environ.get("WARGA_JOBS_IN_PROCESS", "1"),
+           "PYTHONUNBUFFERED": "1",
            # notifications within seconds, not the default two minutes, so journeys need not wait
            "WARGA_NOTIFY_EVERY_SECONDS": "3"}
     for name in ("DATABASE_URL", "WARGA_SMTP_URL", "WARGA_DEFAULT_LANG", "WARGA_DEBUG"):

@@ -166,7 +166,8 @@ async def test_registered_jobs_fan_out_mail_and_digest(app, cursor) -> None:  # 
     assert every["notifications.fan_out"] == timedelta(minutes=2)  # Settings.notify_every_seconds
     assert every["notifications.digest"] == timedelta(days=1)
     quicker = dataclasses.replace(app.state.services.settings, notify_every_seconds=5)
-    assert {p.kind: p.every for p in periodic_jobs(quicker)}["notifications.fan_out"] == timedelta(seconds=5)
+    every = {p.kind: p.every for p in periodic_jobs(quicker)}
+    assert every["notifications.fan_out"] == timedelta(seconds=5)
     handlers = job_handlers(app.state.services)
     svc = app.state.services
     author, commenter = await resident(svc, 1), await resident(svc, 2)
