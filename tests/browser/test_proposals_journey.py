@@ -75,7 +75,9 @@ def test_proposal_from_draft_to_agency_answer(new_page: Callable[..., Any], live
     click_and_wait(author, "form[action$='/photos'] button[type=submit]")
     image = author.locator(".photo-list img").first
     image.wait_for()
-    assert author.evaluate("(img) => img.complete && img.naturalWidth", image.element_handle()) == 640
+    # The <img> is in the page before its bytes have arrived: wait for them, then read its size.
+    author.wait_for_function("(img) => img.complete", arg=image.element_handle())
+    assert author.evaluate("(img) => img.naturalWidth", image.element_handle()) == 640
     click_and_wait(author, "form[action$='/submit'] button[type=submit]")
     author.wait_for_selector(".badge.status-submitted")
 
