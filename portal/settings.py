@@ -32,7 +32,7 @@ class ConfigError(ValueError):
     """A setting in the environment has a value the portal cannot use (said by name)."""
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _seconds_setting(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -100,5 +100,5 @@ class Settings:
             ratelimit_storage=env.get("WARGA_RATELIMIT_STORAGE", "memory://"),
             run_jobs_in_process=env.get("WARGA_JOBS_IN_PROCESS", "1") == "1",
             seed_demo=env.get("WARGA_DEMO", "1") == "1",
-            notify_every_seconds=_positive_int(env, "WARGA_NOTIFY_EVERY_SECONDS", 120),
+            notify_every_seconds=_seconds_setting(env, "WARGA_NOTIFY_EVERY_SECONDS", 120),
         )
