@@ -66,7 +66,7 @@ async def _pg_admin(sql: str) -> None:
     names (one of ours closing; an autovacuum worker is stopped by PostgreSQL itself)."""
     import asyncpg
 
-    conn = await asyncpg.connect(TEST_DB.rstrip("/") + "/postgres")
+    conn = await asyncpg.connect(TEST_DB)  # the role's own database, which .ci/run creates
     try:
         for _ in range(100):
             try:
@@ -87,8 +87,9 @@ def _pg_config(database: str) -> dict[str, Any]:
 async def _build_pg_template() -> None:
     global _pg_template_built
     await _pg_admin(f'DROP DATABASE IF EXISTS "{_PG_TEMPLATE}"')
+    await _pg_admin(f'CREATE DATABASE "{_PG_TEMPLATE}"')
     async with TortoiseContext() as ctx:
-        await ctx.init(config=_pg_config(_PG_TEMPLATE), _create_db=True)
+        await ctx.init(config=_pg_config(_PG_TEMPLATE))
         await ctx.generate_schemas(safe=False)
         await _prepare(ctx)
     _pg_template_built = True
