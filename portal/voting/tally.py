@@ -61,11 +61,11 @@ import math
 import sys
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, pairwise, repeat
 from operator import mul
 from typing import TYPE_CHECKING, Protocol
 
@@ -274,14 +274,19 @@ def _prepare(election: Election, tie_break: TieBreak) -> _Prep:
     return _Prep(ids, costs, len(election.ballots), groups, scores, supporters, tie_rank)
 
 
-def _members(prep: _Prep) -> list[list[int]]:
-    """Per project, the ballot groups naming it (only MES and Phragmén need these)."""
-    members: list[list[int]] = [[] for _ in prep.ids]
-    add = [m.append for m in members]
-    for g, (_, idx, _) in enumerate(prep.groups):
-        for i in idx:
-            add[i](g)
-    return members
+def _members(prep: _Prep) -> list[np.ndarray]:
+    """Per project, the ballot groups naming it, ascending (only MES and Phragmén need these).
+
+    Built with numpy: a city ballot has hundreds of thousands of (group, project) pairs."""
+    named = [idx for _, idx, _ in prep.groups]
+    lengths = np.fromiter(map(len, named), dtype=np.intp, count=len(named))
+    projects = np.fromiter(chain.from_iterable(named), dtype=np.intp, count=int(lengths.sum()))
+    if len(prep.ids) < 2**15:  # numpy sorts 16-bit keys stably by radix: five times faster
+        projects = projects.astype(np.int16)
+    order = np.argsort(projects, kind="stable")  # stable: groups stay ascending per project
+    group_of = np.repeat(np.arange(len(named), dtype=np.intp), lengths)[order]
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(projects, minlength=len(prep.ids)))))
+    return [group_of[a:b] for a, b in pairwise(bounds.tolist())]
 
 
 def _count(election: Election, score: Number) -> str:
@@ -502,7 +507,7 @@ def _utilities(election: Election, prep: _Prep) -> _Utilities:
     n = len(prep.ids)
     values: list[list[int]] = [[] for _ in range(n)]
     slot: list[dict[int, int]] = [{} for _ in range(n)]
-    members: list[list[list[int]]] = [[] for _ in range(n)]
+    members: list[list[Sequence[int]]] = [[] for _ in range(n)]
     total = [0] * n
     length = election.max_length or max((len(b) for _, b, _ in prep.groups), default=0)
     kind = election.vote_type
@@ -532,7 +537,10 @@ def _utilities(election: Election, prep: _Prep) -> _Utilities:
 
 
 def _utilities_of(
-    values: list[list[int]], members: list[list[list[int]]], weights: list[int], total: list[int]
+    values: list[list[int]],
+    members: list[list[Sequence[int]]],
+    weights: list[int],
+    total: list[int],
 ) -> _Utilities:
     groups = [[np.asarray(grp, dtype=np.intp) for grp in per_k] for per_k in members]
     weight = classes.group_weights(weights)
@@ -751,6 +759,9 @@ FIRST_PAUSE_COMPILED = 128
 # the price of buying, this is never much worse than the better choice made in hindsight; the
 # outcome is the same either way.
 EXACT_GROUPS_BEFORE_COMPILED = 300_000
+# Neighbouring shares run together in one compiled batch share most of their work
+# (`mes_intervals`); beyond about a dozen the shared part stops growing.
+BATCH_MOST = 12
 
 
 def _mes_candidates(prep: _Prep, ut: _Utilities) -> list[int]:
@@ -787,6 +798,8 @@ class _Add1Runs:
     candidates: list[int]  # the projects MES considers (`_mes_candidates`)
     compiled: IntervalMes | None = None
     exact_groups: int = 0  # ballot groups the exact runs have gone through
+    known: dict[Fraction, list[int] | None] = field(default_factory=dict)  # compiled, ahead
+    batch: int = 1  # how many shares the next compiled batch may run
 
     @classmethod
     def of(cls, election: Election, prep: _Prep, ut: _Utilities) -> _Add1Runs:
@@ -801,12 +814,29 @@ class _Add1Runs:
         ):
             self.compiled = _interval_mes(self.prep, self.ut)
 
-    def funded(self, share: Fraction) -> list[int]:
+    def funded(self, share: Fraction, ahead: int = 0) -> list[int]:
+        """What MES funds at ``share``; ``ahead``: how many shares one unit apart the caller
+        will surely ask for next, which the compiled runs may take in the same batch."""
         self._compile_if_worth_it()
-        if self.compiled is not None and (bought := self.compiled.funded(share)) is not None:
-            return bought
+        if self.compiled is not None:
+            if share not in self.known:
+                self._run_batch(share, ahead)
+            if (bought := self.known.pop(share)) is not None:
+                return bought
         self.exact_groups += len(self.prep.groups)
         return [i for i, _, _ in _mes(self.prep, self.ut, share).funded]
+
+
+    def _run_batch(self, share: Fraction, ahead: int) -> None:
+        """Run ``share`` and up to ``ahead`` following shares in one compiled batch; a batch
+        only grows (to BATCH_MOST) while the ones before it were used up, so an Add1 that
+        ends soon wastes little on shares it never needed."""
+        assert self.compiled is not None  # noqa: S101 - the caller checks
+        if self.known:  # the caller jumped past shares run ahead: start small again
+            self.batch = 1
+        shares = [share + k for k in range(min(ahead + 1, self.batch))]
+        self.known = dict(zip(shares, self.compiled.funded_many(shares), strict=True))
+        self.batch = min(2 * self.batch, BATCH_MOST)
 
 
 @dataclass(slots=True)
@@ -869,7 +899,7 @@ def _add1_iterated(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
     stepper = _Stepper.for_runs(runs)
     first = True
     while True:
-        funded = runs.funded(per_voter)
+        funded = runs.funded(per_voter, ahead=stepper.wait)
         spent = sum(prep.costs[i] for i in funded)
         if spent > election.budget:
             if first:  # pabutools' fallback: nothing bought, the free ones kept
@@ -898,7 +928,7 @@ def _add1_equalshares(election: Election, prep: _Prep, ut: _Utilities) -> _MesRu
     stepper = _Stepper.for_runs(runs)
     while len(funded) < wanted:  # once everything is funded more money changes nothing
         following = per_voter + 1 if share is None else stepper.next_share(share, funded)
-        attempt = runs.funded(following)
+        attempt = runs.funded(following, ahead=stepper.wait)
         if sum(prep.costs[i] for i in attempt) > election.budget:
             if share is not None:
                 final = following - 1
@@ -1029,7 +1059,7 @@ def phragmen(election: Election, *, tie_break: TieBreak = TieBreak.ID) -> TallyR
         level = best.numerator * (den // best.denominator)
         loads.append(level)
         new_cls = len(loads) - 1
-        for g in supp[pick]:
+        for g in supp[pick].tolist():
             w, idx, _ = prep.groups[g]
             delta = w * (level - loads[cls[g]])
             cls[g] = new_cls

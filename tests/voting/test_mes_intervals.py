@@ -155,3 +155,75 @@ def test_add1_uses_loaded_compiled_code_at_once_and_never_for_points() -> None:
     runs = tally._Add1Runs.of(cumulative, prep, ut)
     runs.funded(Fraction(1000))
     assert runs.compiled is None and runs.exact_groups == len(prep.groups)
+
+
+@settings(max_examples=200, deadline=None)
+@given(approval_elections(), st.sampled_from(list(TieBreak)), st.integers(1, 12), st.booleans())
+def test_shares_run_together_answer_only_what_the_exact_run_says(
+    election: Election, tie_break: TieBreak, size: int, descending: bool
+) -> None:
+    # A batch runs its shares in lockstep, forks where their purchases differ and bounds the
+    # smaller shares' prices by the larger shares' ones: every answer it gives, and every one
+    # the same share gives alone, must be the exact run's.
+    prep, ut, compiled = _compiled(election, tie_break)
+    first = Fraction(election.budget, prep.n_voters)
+    shares = [first + k for k in range(size)][:: -1 if descending else 1]  # any order
+    together = compiled.funded_many(shares)
+    for share, answer in zip(shares, together, strict=True):
+        exact = _exact(prep, ut, share)
+        assert answer is None or answer == exact
+        alone = compiled.funded(share)
+        assert alone is None or alone == exact
+
+
+def test_a_batch_forks_where_the_shares_buy_differently() -> None:
+    # The city-sized election buys more projects as the share grows, so a batch over a wide
+    # range of shares must split into groups and still answer each share exactly.
+    election = _city()
+    prep, ut, compiled = _compiled(election)
+    start = Fraction(election.budget, prep.n_voters)
+    shares = [start + 40 * k for k in range(10)]
+    together = compiled.funded_many(shares)
+    assert together == [_exact(prep, ut, share) for share in shares]
+    # Some two runs bought different projects in the same round: the batch forked.
+    assert together[0] == [10] and together[-1] == [1, 2, 10]
+
+
+def test_a_large_batch_is_split_between_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    election = _city()
+    prep, ut, compiled = _compiled(election)
+    start = Fraction(election.budget, prep.n_voters)
+    shares = [start + k for k in range(9)]
+    alone = compiled.funded_many(shares)
+    parts: list[int] = []
+    run = compiled._run
+    monkeypatch.setattr(mes_intervals, "THREAD_WORTH", 1)
+    monkeypatch.setattr(mes_intervals, "_threads", lambda: 3)
+    monkeypatch.setattr(compiled, "_run", lambda chunk: parts.append(len(chunk)) or run(chunk))
+    assert compiled.funded_many(shares) == alone
+    assert parts == [3, 3, 3]
+
+
+def test_add1_runs_the_shares_ahead_in_growing_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    election = _city()
+    mes_intervals.load()
+    prep, ut = tally._mes_setup(election, TieBreak.ID)
+    runs = tally._Add1Runs.of(election, prep, ut)
+    assert runs.compiled is not None
+    batches: list[int] = []
+    many = runs.compiled.funded_many
+    monkeypatch.setattr(runs.compiled, "funded_many",
+                        lambda shares: batches.append(len(shares)) or many(shares))
+    start = Fraction(election.budget, prep.n_voters)
+    for k in range(40):  # the caller says 100 more one-unit steps will follow
+        assert runs.funded(start + k, ahead=100) == _exact(prep, ut, start + k)
+    expected, size = [], 1  # doubling while each batch was used up, up to BATCH_MOST
+    while sum(expected) < 40:
+        expected.append(size)
+        size = min(2 * size, tally.BATCH_MOST)
+    assert batches == expected
+    # A jump past shares run ahead starts small again; nothing runs past what will follow.
+    assert runs.funded(start + 100, ahead=5) == _exact(prep, ut, start + 100)
+    assert batches[-1] == 1
+    assert runs.funded(start + 101, ahead=0) == _exact(prep, ut, start + 101)
+    assert batches[-1] == 1
