@@ -60,7 +60,7 @@ from __future__ import annotations
 import math
 import sys
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -297,8 +297,11 @@ def _count(election: Election, score: Number) -> str:
 def _money(election: Election, amount: Number) -> str:
     if isinstance(amount, int):  # costs: the common case, without Fraction rounding
         return f"{election.currency} {amount:,}"
-    whole = round(amount, 2)
-    text = f"{int(whole):,}" if whole == int(whole) else f"{float(whole):,.2f}"
+    # Whole cents, half to even as round(amount, 2) does, in integers (Fraction's round is slow).
+    cents, rest = divmod(amount.numerator * 100, amount.denominator)
+    if 2 * rest > amount.denominator or (2 * rest == amount.denominator and cents % 2):
+        cents += 1
+    text = f"{cents // 100:,}" if cents % 100 == 0 else f"{cents / 100:,.2f}"
     return f"{election.currency} {text}"
 
 
@@ -798,8 +801,11 @@ class _Add1Runs:
     candidates: list[int]  # the projects MES considers (`_mes_candidates`)
     compiled: IntervalMes | None = None
     exact_groups: int = 0  # ballot groups the exact runs have gone through
-    known: dict[Fraction, list[int] | None] = field(default_factory=dict)  # compiled, ahead
+    # Compiled answers run ahead, (share, funded), ascending. A deque, not a dict: hashing a
+    # Fraction costs a modular inverse, a sizeable part of a small election's Add1.
+    known: deque[tuple[Fraction, list[int] | None]] = field(default_factory=deque)
     batch: int = 1  # how many shares the next compiled batch may run
+    wasted: bool = False  # whether the caller jumped past shares run ahead
 
     @classmethod
     def of(cls, election: Election, prep: _Prep, ut: _Utilities) -> _Add1Runs:
@@ -819,9 +825,12 @@ class _Add1Runs:
         will surely ask for next, which the compiled runs may take in the same batch."""
         self._compile_if_worth_it()
         if self.compiled is not None:
-            if share not in self.known:
+            while self.known and self.known[0][0] < share:
+                self.known.popleft()  # the caller jumped past these shares
+                self.wasted = True
+            if not self.known or self.known[0][0] != share:
                 self._run_batch(share, ahead)
-            if (bought := self.known.pop(share)) is not None:
+            if (bought := self.known.popleft()[1]) is not None:
                 return bought
         self.exact_groups += len(self.prep.groups)
         return [i for i, _, _ in _mes(self.prep, self.ut, share).funded]
@@ -832,10 +841,10 @@ class _Add1Runs:
         only grows (to BATCH_MOST) while the ones before it were used up, so an Add1 that
         ends soon wastes little on shares it never needed."""
         assert self.compiled is not None  # noqa: S101 - the caller checks
-        if self.known:  # the caller jumped past shares run ahead: start small again
-            self.batch = 1
+        if self.wasted or self.known:  # shares run ahead were not asked for: start small again
+            self.batch, self.wasted = 1, False
         shares = [share + k for k in range(min(ahead + 1, self.batch))]
-        self.known = dict(zip(shares, self.compiled.funded_many(shares), strict=True))
+        self.known = deque(zip(shares, self.compiled.funded_many(shares), strict=True))
         self.batch = min(2 * self.batch, BATCH_MOST)
 
 

@@ -141,3 +141,24 @@ def test_prices_are_fractions_not_floats() -> None:
     assert result.selected == ("a",)
     assert isinstance(result.report("a").round, int)
     assert tally.equal_shares(_election({"a": 1}, ["a"] * 3, Fraction(2, 3))).selected == ()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.fractions(min_value=-10**9, max_value=10**12, max_denominator=10**6)
+       | st.integers(-10**6, 10**6).map(lambda n: Fraction(2 * n + 1, 200)))  # half cents
+def test_money_rounds_to_cents_half_to_even(amount: Fraction) -> None:
+    # "could pay at most Rp X": amounts are exact Fractions, shown to the cent, half to even
+    # (Python's round), with thousands separators.
+    election = tally.Election(budget=1, projects=(), ballots=(), currency="Rp")
+    whole = round(amount, 2)
+    text = f"{int(whole):,}" if whole == int(whole) else f"{float(whole):,.2f}"
+    assert tally._money(election, amount) == f"Rp {text}"
+
+
+def test_money_examples() -> None:
+    election = tally.Election(budget=1, projects=(), ballots=(), currency="Rp")
+    assert tally._money(election, Fraction(2500, 100)) == "Rp 25"
+    assert tally._money(election, Fraction(1234567, 100)) == "Rp 12,345.67"
+    assert tally._money(election, Fraction(1, 200)) == "Rp 0"  # half a cent: to even, 0.00
+    assert tally._money(election, Fraction(3, 200)) == "Rp 0.02"
+    assert tally._money(election, 7_000_000) == "Rp 7,000,000"
