@@ -749,7 +749,7 @@ def _plain_mes(election: Election, prep: _Prep, ut: _Utilities) -> _MesRun:
 # never pays (Wieliczka's zloty shares) stay about as fast as the plain loop; an attempt that
 # skips resets the wait (rupiah elections, where most attempts skip far; a wait that only grew
 # made a 3,000-voter rupiah ballot take tens of thousands of one-rupiah steps). A replay costs
-# about one exact MES run, but 20 to 60 compiled ones (`mes_intervals`), so once those answer
+# about one exact MES run, but dozens of compiled ones (`mes_intervals`), so once those answer
 # it must skip further to pay for itself.
 SKIP_WORTH = 2
 FIRST_PAUSE = 4
@@ -793,7 +793,8 @@ class _Add1Runs:
     """What MES funds, in order, at each share Add1 tries: a compiled run in float intervals
     (`mes_intervals`) where the ballots are approvals, it is worth loading, and its floats
     settle every decision; the exact run otherwise. Only the purchases are needed until the
-    last share, which the caller runs exactly for its explanations."""
+    last share, which the caller runs exactly for its explanations. The compiled runs take
+    the shares the caller will surely try next in the same batch (`_run_batch`)."""
 
     prep: _Prep
     ut: _Utilities
@@ -834,7 +835,6 @@ class _Add1Runs:
                 return bought
         self.exact_groups += len(self.prep.groups)
         return [i for i, _, _ in _mes(self.prep, self.ut, share).funded]
-
 
     def _run_batch(self, share: Fraction, ahead: int) -> None:
         """Run ``share`` and up to ``ahead`` following shares in one compiled batch; a batch
