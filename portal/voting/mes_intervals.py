@@ -57,37 +57,60 @@ def _touch(first, last, groups, cls, weight, count, touched):  # pragma: no cove
 
 
 @njit(cache=True, nogil=True)
-def _cap(budget, voters, m, cost, poor):  # pragma: no cover - compiled
-    """The payment cap p at which ``voters[n]`` supporters with ``budget[n]`` each, ``n < m``,
-    each paying min(budget, p), raise ``cost``; -1.0 when the float arithmetic does not reach
-    it (the caller then abstains).
+def _caps(c_j, m, voters, l_lo, l_hi, left, poor_lo, poor_hi):  # pragma: no cover - compiled
+    """The payment caps at which supporters, each paying min(budget, p), raise ``c_j``, with
+    the high budgets (the low cap) and with the low ones (the high cap); -1.0 for one the
+    float arithmetic does not reach (the caller then abstains).
 
-    Water-filling: share the cost equally, let those who cannot pay their share pay all they
-    have, share the rest among the others, until nobody new falls short. The cap only rises,
-    so it ends within as many passes as there are classes (two or three in practice)."""
+    Water-filling, for both ends at once: share the cost equally, let those who cannot pay
+    their share pay all they have, share the rest among the others, until nobody new falls
+    short. A cap only rises, so it ends within as many passes as there are classes (two or
+    three in practice)."""
     for n in range(m):
-        poor[n] = False
-    paid = 0.0
-    left = 0.0
-    for n in range(m):
-        left += voters[n]
-    while left > 0.0:
-        p = (cost - paid) / left
-        fell = False
+        poor_lo[n] = False
+        poor_hi[n] = False
+    paid_a = 0.0  # with the high budgets
+    left_a = left
+    paid_b = 0.0  # with the low budgets
+    left_b = left
+    done_a = False
+    done_b = False
+    p_a = -1.0
+    p_b = -1.0
+    while not (done_a and done_b):
+        if not done_a:
+            if left_a <= 0.0:
+                p_a = -1.0
+                done_a = True
+            else:
+                p_a = (c_j - paid_a) / left_a
+        if not done_b:
+            if left_b <= 0.0:
+                p_b = -1.0
+                done_b = True
+            else:
+                p_b = (c_j - paid_b) / left_b
+        fell_a = False
+        fell_b = False
         for n in range(m):
-            if not poor[n] and budget[n] < p:
-                poor[n] = True
-                fell = True
-                paid += budget[n] * voters[n]
-                left -= voters[n]
-        if not fell:
-            return p
-    return -1.0
+            if not done_a and not poor_hi[n] and l_hi[n] < p_a:
+                poor_hi[n] = True
+                fell_a = True
+                paid_a += l_hi[n] * voters[n]
+                left_a -= voters[n]
+            if not done_b and not poor_lo[n] and l_lo[n] < p_b:
+                poor_lo[n] = True
+                fell_b = True
+                paid_b += l_lo[n] * voters[n]
+                left_b -= voters[n]
+        done_a = done_a or not fell_a
+        done_b = done_b or not fell_b
+    return p_a, p_b
 
 
 @njit(cache=True, nogil=True)
-def _price(c_j, k, classes, voters, shared, lo, hi, l_voters, l_lo, l_hi,
-           poor):  # pragma: no cover - compiled
+def _price(c_j, k, classes, voters, shared, lo, hi, l_voters, l_lo, l_hi, poor_lo,
+           poor_hi):  # pragma: no cover - compiled
     """(status, cap low, cap high, supporters with money, surely all pay the cap) in run k of
     a project costing ``c_j`` whose supporters are ``voters[n]`` in class ``classes[n]``,
     ``n < shared``; status 0 priced, 1 surely unaffordable, 2 unsure."""
@@ -124,8 +147,7 @@ def _price(c_j, k, classes, voters, shared, lo, hi, l_voters, l_lo, l_hi,
             p_low = equal
             p_high = equal
         else:
-            p_low = _cap(l_hi, l_voters, m, c_j, poor)
-            p_high = _cap(l_lo, l_voters, m, c_j, poor)
+            p_low, p_high = _caps(c_j, m, l_voters, l_lo, l_hi, left, poor_lo, poor_hi)
         if p_low < 0.0 or p_high < 0.0:
             status = 2
         else:
@@ -164,7 +186,7 @@ def _compact(cls, lo, hi, n_cls, runs, n_runs):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True)
 def _choose(k, ptr, groups, cls, weight, cost, rank, live, least_rho, lo, hi, count, touched,
             stamp, now, pool_cls, pool_voters, pool_m, bound, bound_stamp, l_voters, l_lo, l_hi,
-            poor, visited, seen, seen_lo, seen_hi, seen_left, seen_rich, seen_cap_lo,
+            poor, poor_hi, visited, seen, seen_lo, seen_hi, seen_left, seen_rich, seen_cap_lo,
             seen_cap_hi):  # pragma: no cover - compiled
     """Run k's next purchase: (project, cap low, cap high); project NOTHING when nothing more
     is affordable, UNSETTLED when the floats cannot settle the choice.
@@ -209,7 +231,7 @@ def _choose(k, ptr, groups, cls, weight, cost, rank, live, least_rho, lo, hi, co
             stamp[j] = now
         status, p_low, p_high, left, rich = _price(
             cost[j], k, pool_cls[start:], pool_voters[start:], pool_m[j], lo, hi, l_voters,
-            l_lo, l_hi, poor)
+            l_lo, l_hi, poor, poor_hi)
         if status == 2:
             return UNSETTLED, 0.0, 0.0
         if bound_stamp[j] != now:
@@ -310,7 +332,8 @@ def _run(ptr, groups, weight, cost, rank, live0, first_rho, share_lo, share_hi, 
     count = np.zeros(room)
     touched = np.zeros(room, np.int64)
     remap = np.zeros(room, np.int64)
-    poor = np.zeros(room, np.bool_)
+    poor_lo = np.zeros(room, np.bool_)
+    poor_hi = np.zeros(room, np.bool_)
     l_voters = np.zeros(room)
     l_lo = np.zeros(room)
     l_hi = np.zeros(room)
@@ -362,7 +385,7 @@ def _run(ptr, groups, weight, cost, rank, live0, first_rho, share_lo, share_hi, 
                 w, w_lo, w_hi = _choose(
                     k, ptr, groups, cls[q], weight, cost, rank, live, least_rho, lo, hi, count,
                     touched, stamp, now, pool_cls, pool_voters, pool_m, bound, bound_stamp,
-                    l_voters, l_lo, l_hi, poor, visited, seen, seen_lo, seen_hi,
+                    l_voters, l_lo, l_hi, poor_lo, poor_hi, visited, seen, seen_lo, seen_hi,
                     seen_left, seen_rich, seen_cap_lo, seen_cap_hi)
                 if w == NOTHING:
                     state[k] = DONE
