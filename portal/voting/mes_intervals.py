@@ -57,6 +57,17 @@ def _touch(first, last, groups, cls, weight, count, touched):  # pragma: no cove
 
 
 @njit(cache=True, nogil=True)
+def _equal_share(cost, paid, left, p, done):  # pragma: no cover - compiled
+    """One water-filling step: (the equal share of what is still to pay, whether it is
+    final); -1.0 once nobody is left to pay (the caller then abstains)."""
+    if done:
+        return p, True
+    if left <= 0.0:
+        return -1.0, True
+    return (cost - paid) / left, False
+
+
+@njit(cache=True, nogil=True)
 def _caps(c_j, m, voters, l_lo, l_hi, left, poor_lo, poor_hi):  # pragma: no cover - compiled
     """The payment caps at which supporters, each paying min(budget, p), raise ``c_j``, with
     the high budgets (the low cap) and with the low ones (the high cap); -1.0 for one the
@@ -78,18 +89,8 @@ def _caps(c_j, m, voters, l_lo, l_hi, left, poor_lo, poor_hi):  # pragma: no cov
     p_a = -1.0
     p_b = -1.0
     while not (done_a and done_b):
-        if not done_a:
-            if left_a <= 0.0:
-                p_a = -1.0
-                done_a = True
-            else:
-                p_a = (c_j - paid_a) / left_a
-        if not done_b:
-            if left_b <= 0.0:
-                p_b = -1.0
-                done_b = True
-            else:
-                p_b = (c_j - paid_b) / left_b
+        p_a, done_a = _equal_share(c_j, paid_a, left_a, p_a, done_a)
+        p_b, done_b = _equal_share(c_j, paid_b, left_b, p_b, done_b)
         fell_a = False
         fell_b = False
         for n in range(m):
