@@ -4,10 +4,9 @@
 
 For each file and rule it times our rule call and pabutools' call for the same rule in the same
 process, and prints the ratio (a call under 0.05 s is timed as the best of 7 on both sides).
-Times are CPU seconds (`time.process_time`, summed over threads),
-which stay comparable when other jobs share the machine, and the ratio compares those. Our wall
-time is printed beside it: Add1's compiled runs use every core, so on a large election it is
-lower than the CPU time.
+Times are CPU seconds (`time.process_time`, summed over threads), which stay comparable when
+other jobs share the machine, and the ratio compares those. Our wall time is printed beside
+it: Add1's compiled runs use every core, so on a large election it is lower than the CPU time.
 Like ``shared/pb/RULES.md``, rule times exclude parsing (both parse times are printed per
 file) and pabutools' include its satisfaction-profile build.
 pabutools is skipped where ``expected.json`` recorded more than ``--pabutools-limit`` seconds

@@ -429,7 +429,6 @@ def _run(ptr, groups, weight, cost, rank, live0, first_rho, share_lo, share_hi, 
                     live[k, w] = False
                     funded[k, bought[k]] = w
                     bought[k] += 1
-    return made
 
 
 def _threads() -> int:
@@ -493,13 +492,13 @@ class IntervalMes:
         # A thread pays for itself once its part of the batch touches this many supporters.
         parts = max(1, min(_threads(), len(shares) * len(self.groups) // THREAD_WORTH))
         if parts == 1:
-            return self._run(shares)
+            return self._run_chunk(shares)
         size = -(-len(shares) // parts)
         chunks = [shares[i : i + size] for i in range(0, len(shares), size)]
         with ThreadPoolExecutor(len(chunks)) as pool:  # the compiled runs release the GIL
-            return [found for part in pool.map(self._run, chunks) for found in part]
+            return [found for part in pool.map(self._run_chunk, chunks) for found in part]
 
-    def _run(self, shares: Sequence[Fraction]) -> list[list[int] | None]:
+    def _run_chunk(self, shares: Sequence[Fraction]) -> list[list[int] | None]:
         near = np.array([float(s) for s in shares])  # correctly rounded: one part in 2**53
         funded = np.zeros((len(shares), len(self.cost)), np.int64)
         bought = np.zeros(len(shares), np.int64)

@@ -196,10 +196,11 @@ def test_a_large_batch_is_split_between_threads(monkeypatch: pytest.MonkeyPatch)
     shares = [start + k for k in range(9)]
     alone = compiled.funded_many(shares)
     parts: list[int] = []
-    run = compiled._run
+    run = compiled._run_chunk
     monkeypatch.setattr(mes_intervals, "THREAD_WORTH", 1)
     monkeypatch.setattr(mes_intervals, "_threads", lambda: 3)
-    monkeypatch.setattr(compiled, "_run", lambda chunk: parts.append(len(chunk)) or run(chunk))
+    monkeypatch.setattr(compiled, "_run_chunk",
+                        lambda chunk: parts.append(len(chunk)) or run(chunk))
     assert compiled.funded_many(shares) == alone
     assert parts == [3, 3, 3]
 
